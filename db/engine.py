@@ -1,0 +1,111 @@
+"""The async engine and sessions. SQLite gets foreign keys, WAL and a busy timeout on every
+connection; every engine counts the statements it runs so tests and GraphQL can report them."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from db.settings import Settings, get_settings
+
+
+@dataclass
+class SqlStats:
+    """Statements run and time spent in the database, for one request (or one test)."""
+
+    statements: int = 0
+    seconds: float = 0.0
+    _started: list[float] = field(default_factory=list, repr=False)
+
+
+_current_stats: ContextVar[SqlStats | None] = ContextVar("crisisgraph_sql_stats", default=None)
+
+
+@asynccontextmanager
+async def count_statements() -> AsyncIterator[SqlStats]:
+    """Count the SQL statements run inside this block (by this task and its children)."""
+    stats = SqlStats()
+    token = _current_stats.set(stats)
+    try:
+        yield stats
+    finally:
+        _current_stats.reset(token)
+
+
+def _install_listeners(engine: AsyncEngine, settings: Settings) -> None:
+    sync_engine = engine.sync_engine
+
+    if settings.is_sqlite:
+
+        @event.listens_for(sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            # Let SQLAlchemy, not the driver, open transactions, so SAVEPOINTs work
+            # (https://docs.sqlalchemy.org/en/20/dialects/sqlite.html#serializable-isolation-savepoints-transactional-ddl).
+            dbapi_conn.isolation_level = None
+            cursor = dbapi_conn.cursor()
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA busy_timeout={int(settings.sqlite_busy_timeout_ms)}")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.close()
+
+        @event.listens_for(sync_engine, "begin")
+        def _sqlite_begin(conn: Any) -> None:
+            conn.exec_driver_sql("BEGIN")
+
+    @event.listens_for(sync_engine, "before_cursor_execute")
+    def _before(*_args: Any) -> None:
+        stats = _current_stats.get()
+        if stats is not None:
+            stats._started.append(time.perf_counter())
+
+    @event.listens_for(sync_engine, "after_cursor_execute")
+    def _after(*_args: Any) -> None:
+        stats = _current_stats.get()
+        if stats is not None and stats._started:
+            stats.statements += 1
+            stats.seconds += time.perf_counter() - stats._started.pop()
+
+
+def make_engine(settings: Settings | None = None) -> AsyncEngine:
+    settings = settings or get_settings()
+    kwargs: dict[str, Any] = {"echo": settings.sql_echo}
+    if settings.is_sqlite:
+        path = settings.sqlite_path()
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+    else:
+        kwargs.update(pool_pre_ping=True, pool_size=10, max_overflow=10)
+    engine = create_async_engine(settings.database_url, **kwargs)
+    _install_listeners(engine, settings)
+    return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+@asynccontextmanager
+async def transaction(
+    sessions: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """The one place a unit of work commits, or rolls back on any error: nothing half-written."""
+    async with sessions() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise

@@ -1,0 +1,96 @@
+"""The closed vocabularies of the data model. Values equal names, so they read the same in SQL,
+JSON and GraphQL."""
+
+from enum import StrEnum
+
+
+class PositionKind(StrEnum):
+    HEAD_OF_STATE = "HEAD_OF_STATE"
+    HEAD_OF_GOVERNMENT = "HEAD_OF_GOVERNMENT"
+    FOREIGN_MINISTER = "FOREIGN_MINISTER"
+    DEFENCE_MINISTER = "DEFENCE_MINISTER"
+    MINISTER = "MINISTER"
+    SPOKESPERSON = "SPOKESPERSON"
+    DIPLOMAT = "DIPLOMAT"
+    MILITARY = "MILITARY"
+    OTHER = "OTHER"
+
+
+class GroupKind(StrEnum):
+    ALLIANCE = "ALLIANCE"
+    DIPLOMATIC_FORMAT = "DIPLOMATIC_FORMAT"
+    INTERNATIONAL_ORGANISATION = "INTERNATIONAL_ORGANISATION"
+    GOVERNMENT_BODY = "GOVERNMENT_BODY"
+    ARMED_GROUP = "ARMED_GROUP"
+    COALITION = "COALITION"
+    OTHER = "OTHER"
+
+
+class MembershipRole(StrEnum):
+    MEMBER = "MEMBER"
+    OBSERVER = "OBSERVER"
+    PARTNER = "PARTNER"
+    MEDIATOR = "MEDIATOR"
+
+
+class EngagementKind(StrEnum):
+    MEETING = "MEETING"
+    CALL = "CALL"
+    VISIT = "VISIT"
+    STATEMENT = "STATEMENT"
+    PRESS_BRIEFING = "PRESS_BRIEFING"
+    NEGOTIATION = "NEGOTIATION"
+    MEDIATION_OFFER = "MEDIATION_OFFER"
+    WARNING = "WARNING"
+    THREAT = "THREAT"
+    DEMAND = "DEMAND"
+    SANCTION = "SANCTION"
+    AID = "AID"
+    MILITARY_DEPLOYMENT = "MILITARY_DEPLOYMENT"
+    MILITARY_EXERCISE = "MILITARY_EXERCISE"
+    ATTACK = "ATTACK"
+    PROTEST = "PROTEST"
+    OTHER = "OTHER"
+
+
+class EngagementMode(StrEnum):
+    IN_PERSON = "IN_PERSON"
+    VIRTUAL = "VIRTUAL"
+    PHONE = "PHONE"
+    WRITTEN = "WRITTEN"
+
+
+class EngagementStatus(StrEnum):
+    HELD = "HELD"
+    SCHEDULED = "SCHEDULED"
+    CANCELLED = "CANCELLED"
+
+
+class DatePrecision(StrEnum):
+    DAY = "DAY"
+    WEEK = "WEEK"
+    MONTH = "MONTH"
+    YEAR = "YEAR"
+
+
+class ParticipantRole(StrEnum):
+    HOST = "HOST"
+    PARTICIPANT = "PARTICIPANT"
+    INITIATOR = "INITIATOR"
+    RECIPIENT = "RECIPIENT"
+    MEDIATOR = "MEDIATOR"
+    SUBJECT = "SUBJECT"
+
+
+class ClaimStatus(StrEnum):
+    UNVERIFIED = "UNVERIFIED"
+    DISPUTED = "DISPUTED"
+    CONFIRMED = "CONFIRMED"
+    REFUTED = "REFUTED"
+
+
+class StancePosition(StrEnum):
+    ASSERTS = "ASSERTS"
+    DENIES = "DENIES"
+    QUESTIONS = "QUESTIONS"
+    CONFIRMS = "CONFIRMS"

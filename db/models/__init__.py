@@ -1,0 +1,24 @@
+"""Every table, imported in one place so Alembic's autogenerate sees the whole schema."""
+
+from db.models.claims import Claim, Stance
+from db.models.countries import Country
+from db.models.engagements import Engagement, Participant
+from db.models.groups import Group, Membership
+from db.models.leaders import Leader, Position
+from db.models.sources import Citation, Source
+from db.models.statements import Statement
+
+__all__ = [
+    "Citation",
+    "Claim",
+    "Country",
+    "Engagement",
+    "Group",
+    "Leader",
+    "Membership",
+    "Participant",
+    "Position",
+    "Source",
+    "Stance",
+    "Statement",
+]

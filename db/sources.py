@@ -1,0 +1,114 @@
+"""Sources and citations: every fact tied to the exact words of its source."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import SQLModel
+
+from db.errors import ValidationError
+from db.ids import id_type, new_id
+from db.models import Citation, Claim, Engagement, Membership, Position, Source, Stance, Statement
+from db.records import check_text, flush, get_by_public_id, pk
+
+CITABLE: dict[str, tuple[type[SQLModel], str]] = {
+    "engagement": (Engagement, "engagement_id"),
+    "statement": (Statement, "statement_id"),
+    "claim": (Claim, "claim_id"),
+    "stance": (Stance, "stance_id"),
+    "membership": (Membership, "membership_id"),
+    "position": (Position, "position_id"),
+}
+
+
+class SourceCreate(SQLModel):
+    title: str
+    publisher: str | None = None
+    url: str | None = None
+    language: str | None = None
+    published_at: datetime | None = None
+    licence: str | None = None
+    text: str | None = None
+    public_id: str | None = None
+
+
+class CitationCreate(SQLModel):
+    source: str
+    target: str
+    excerpt: str
+    start: int | None = None
+    end: int | None = None
+    public_id: str | None = None
+
+
+async def create_source(session: AsyncSession, data: SourceCreate) -> Source:
+    check_text(data.title, field="title", max_length=500)
+    source = Source(
+        public_id=data.public_id or new_id("source"),
+        **data.model_dump(exclude={"public_id"}),
+    )
+    session.add(source)
+    await flush(session, "source")
+    return source
+
+
+def locate_excerpt(
+    text: str | None, excerpt: str, start: int | None, end: int | None
+) -> tuple[int, int]:
+    """Check (or, when not given, find) the offsets of an excerpt in its source's text.
+
+    With offsets, ``text[start:end]`` must equal the excerpt. Without, the excerpt must occur
+    exactly once. A source whose text we may not keep cannot be checked: offsets are then required.
+    """
+    if not excerpt:
+        raise ValidationError("must not be empty", field="excerpt")
+    if start is None or end is None:
+        if text is None:
+            raise ValidationError("the source keeps no text: give start and end", field="start")
+        first = text.find(excerpt)
+        if first < 0:
+            raise ValidationError("does not occur in the source text", field="excerpt")
+        if text.find(excerpt, first + 1) >= 0:
+            raise ValidationError(
+                "occurs more than once in the source: give start and end", field="start"
+            )
+        return first, first + len(excerpt)
+    if start < 0 or end <= start:
+        raise ValidationError(f"offsets {start}..{end} are not a range", field="start")
+    if text is not None:
+        if end > len(text):
+            raise ValidationError(f"offset {end} is past the end of the source text", field="end")
+        if text[start:end] != excerpt:
+            raise ValidationError(
+                f"the source text at {start}..{end} is {text[start:end]!r}, not the excerpt",
+                field="excerpt",
+            )
+    elif end - start != len(excerpt):
+        raise ValidationError("end - start must equal the excerpt's length", field="end")
+    return start, end
+
+
+async def add_citation(session: AsyncSession, data: CitationCreate) -> Citation:
+    source = await get_by_public_id(session, Source, data.source, field="source")
+    kind = id_type(data.target)
+    if kind not in CITABLE:
+        raise ValidationError(
+            f"{data.target!r} is not a citable record (engagement, statement, claim, stance, "
+            "membership or position)",
+            field="target",
+        )
+    model, column = CITABLE[kind]
+    target: SQLModel = await get_by_public_id(session, model, data.target, field="target")
+    start, end = locate_excerpt(source.text, data.excerpt, data.start, data.end)
+    citation = Citation(
+        public_id=data.public_id or new_id("citation"),
+        source_id=pk(source),
+        excerpt=data.excerpt,
+        start_offset=start,
+        end_offset=end,
+    )
+    setattr(citation, column, pk(target))
+    session.add(citation)
+    await flush(session, "citation")
+    return citation

@@ -11,14 +11,18 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed-run: requirements.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-run: requirements.lock pyproject.toml package-lock.json scripts/build_explorer.py | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python scripts/build_explorer.py
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.lock requirements.lock pyproject.toml | $(BIN)/python
+$(VENV)/.installed-dev: requirements-dev.lock requirements.lock pyproject.toml package-lock.json scripts/build_explorer.py | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.lock
 	$(BIN)/pip install -q --no-deps -e .
+	npm ci --no-audit --no-fund --loglevel=error
+	$(BIN)/python scripts/build_explorer.py
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run

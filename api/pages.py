@@ -13,6 +13,7 @@ code{background:#f3f3f3;padding:0 .2em}</style></head>
 <p>Structured crisis data: countries, leaders and their offices over time, groups and their
 members, engagements, statements, and contested claims, every fact tied to its source.</p>
 <ul>
+<li><a href="/graphql">/graphql</a>: the GraphQL API; in a browser, GraphiQL with the explorer</li>
 <li><a href="/healthz">/healthz</a>: liveness</li>
 </ul></body></html>
 """

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
+from db.actors import Actor, rows_with_actor, with_actor
 from db.enums import ClaimStatus, DatePrecision, StancePosition
 from db.ids import new_id
-from db.models import Claim, Engagement, Stance, Statement
+from db.models import Claim, Country, Engagement, Group, Leader, Stance, Statement
+from db.paging import Ordering, Page, PageArgs, count, fetch_page
 from db.records import ActorRef, check_text, flush, get_by_public_id, pk, resolve_actor
-from db.text import fold
+from db.text import fold, like_escape
 
 
 class ClaimCreate(SQLModel):
@@ -106,3 +110,94 @@ async def add_stance(session: AsyncSession, data: StanceCreate) -> Stance:
     await flush(session, "stance")
     await refresh_claim_status(session, claim)
     return stance
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+CLAIM_ORDER = Ordering("claims:id", ((Claim.id, False),))
+
+
+@dataclass(frozen=True)
+class ClaimFilter:
+    statuses: Sequence[ClaimStatus] = ()
+    subjects: Sequence[str] = ()  # actor public IDs
+    unit: str | None = None
+    search: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        c = Claim
+        out: list[ColumnElement[bool]] = []
+        if self.statuses:
+            out.append(col(c.status).in_(list(self.statuses)))
+        if self.subjects:
+            ids = list(self.subjects)
+            out.append(
+                or_(
+                    col(c.subject_leader_id).in_(
+                        select(col(Leader.id)).where(col(Leader.public_id).in_(ids))
+                    ),
+                    col(c.subject_group_id).in_(
+                        select(col(Group.id)).where(col(Group.public_id).in_(ids))
+                    ),
+                    col(c.subject_country_code).in_(
+                        select(col(Country.code)).where(col(Country.public_id).in_(ids))
+                    ),
+                )
+            )
+        if self.unit:
+            out.append(func.lower(col(c.unit)) == self.unit.lower())
+        if self.search and fold(self.search):
+            out.append(col(c.search_text).like(f"%{like_escape(fold(self.search))}%", escape="\\"))
+        return out
+
+
+def claims_query(filters: ClaimFilter | None = None) -> Select[Any]:
+    return select(Claim).where(*(filters.clauses() if filters else []))
+
+
+async def list_claims(session: AsyncSession, filters: ClaimFilter | None, args: PageArgs) -> Page:
+    return await fetch_page(session, claims_query(filters), CLAIM_ORDER, args)
+
+
+async def count_claims(session: AsyncSession, filters: ClaimFilter | None) -> int:
+    return await count(session, claims_query(filters))
+
+
+async def claims_of_engagements(
+    session: AsyncSession, engagement_ids: Sequence[int]
+) -> dict[int, list[Claim]]:
+    rows = await session.execute(
+        select(Claim)
+        .where(col(Claim.engagement_id).in_(list(engagement_ids)))
+        .order_by(col(Claim.id))
+    )
+    out: dict[int, list[Claim]] = {i: [] for i in engagement_ids}
+    for claim in rows.scalars():
+        if claim.engagement_id is not None:
+            out[claim.engagement_id].append(claim)
+    return out
+
+
+async def subjects_of_claims(session: AsyncSession, ids: Sequence[int]) -> dict[int, Actor | None]:
+    query = with_actor(
+        select(Claim).where(col(Claim.id).in_(list(ids))),
+        Claim.subject_leader_id,
+        Claim.subject_country_code,
+        Claim.subject_group_id,
+    )
+    return {c.id: a for c, a in rows_with_actor((await session.execute(query)).all()) if c.id}
+
+
+async def stances_of_claims(
+    session: AsyncSession, claim_ids: Sequence[int]
+) -> dict[int, list[tuple[Stance, Actor | None]]]:
+    query = with_actor(
+        select(Stance).where(col(Stance.claim_id).in_(list(claim_ids))),
+        Stance.leader_id,
+        Stance.country_code,
+        Stance.group_id,
+    ).order_by(col(Stance.claim_id), col(Stance.id))
+    out: dict[int, list[tuple[Stance, Actor | None]]] = {i: [] for i in claim_ids}
+    for stance, actor in rows_with_actor((await session.execute(query)).all()):
+        out[stance.claim_id].append((stance, actor))
+    return out

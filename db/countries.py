@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
 import pycountry
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
 
 from db.ids import country_id
 from db.models import Country
+from db.paging import Ordering, Page, PageArgs, count, fetch_page
 from db.records import iso_alpha2
-from db.text import fold_names
+from db.text import fold, fold_names, like_escape
 
 # Short names that sources use but pycountry's common_name does not cover.
 EXTRA_ALIASES: dict[str, list[str]] = {
@@ -62,3 +68,42 @@ async def get_country(session: AsyncSession, code: str) -> Country | None:
     except ValueError:
         return None
     return await session.get(Country, alpha2)
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+COUNTRY_ORDER = Ordering("countries:code", ((Country.code, False),))
+
+
+@dataclass(frozen=True)
+class CountryFilter:
+    codes: Sequence[str] = ()
+    search: str | None = None  # part of a name or alias (folded)
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.codes:
+            out.append(col(Country.code).in_([iso_alpha2(c, field="codes") for c in self.codes]))
+        if self.search and fold(self.search):
+            pattern = f"%{like_escape(fold(self.search))}%"
+            out.append(col(Country.search_names).like(pattern, escape="\\"))
+        return out
+
+
+def countries_query(filters: CountryFilter | None = None) -> Select[Any]:
+    return select(Country).where(*(filters.clauses() if filters else []))
+
+
+async def list_countries(
+    session: AsyncSession, filters: CountryFilter | None, args: PageArgs
+) -> Page:
+    return await fetch_page(session, countries_query(filters), COUNTRY_ORDER, args)
+
+
+async def count_countries(session: AsyncSession, filters: CountryFilter | None) -> int:
+    return await count(session, countries_query(filters))
+
+
+async def countries_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Country]:
+    rows = await session.execute(select(Country).where(col(Country.code).in_(list(codes))))
+    return {c.code: c for c in rows.scalars()}

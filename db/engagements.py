@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
+from db.actors import Actor, rows_with_actor, with_actor
 from db.enums import (
     DatePrecision,
     EngagementKind,
@@ -17,17 +21,27 @@ from db.enums import (
 )
 from db.errors import ValidationError
 from db.ids import new_id
-from db.models import Engagement, Participant
+from db.models import Engagement, Group, Leader, Participant
+from db.paging import (
+    Ordering,
+    Page,
+    PageArgs,
+    count,
+    count_per_parent,
+    fetch_page,
+    fetch_pages_per_parent,
+)
 from db.records import (
     check_dates,
     check_text,
     flush,
     get_by_public_id,
+    iso_alpha2,
     pk,
     resolve_actor,
     resolve_country,
 )
-from db.text import fold
+from db.text import fold, like_escape
 
 
 class EngagementCreate(SQLModel):
@@ -119,3 +133,164 @@ async def add_participant(session: AsyncSession, data: ParticipantCreate) -> Par
     session.add(participant)
     await flush(session, "participant")
     return participant
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EngagementFilter:
+    """Engagement filters shared by REST and GraphQL.
+
+    Dates: an engagement covers the days from start_date to end_date (or start_date alone); it
+    matches [date_from, date_to] when that period overlaps the range. So a MONTH-precision
+    engagement in November 2021 (stored as 1-30 November) is inside 15-30 November.
+    """
+
+    date_from: date | None = None
+    date_to: date | None = None
+    kinds: Sequence[EngagementKind] = ()
+    modes: Sequence[EngagementMode] = ()
+    statuses: Sequence[EngagementStatus] = ()
+    countries: Sequence[str] = ()  # ISO codes: a participant country, a participant leader's
+    leaders: Sequence[str] = ()  # country, or the location country; leader and group public IDs
+    groups: Sequence[str] = ()
+    search: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        e = Engagement
+        out: list[ColumnElement[bool]] = []
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise ValidationError("is before from", field="to")
+        if self.date_to is not None:
+            out.append(col(e.start_date) <= self.date_to)
+        if self.date_from is not None:
+            out.append(func.coalesce(e.end_date, e.start_date) >= self.date_from)
+        if self.kinds:
+            out.append(col(e.kind).in_(list(self.kinds)))
+        if self.modes:
+            out.append(col(e.mode).in_(list(self.modes)))
+        if self.statuses:
+            out.append(col(e.status).in_(list(self.statuses)))
+        if self.countries:
+            codes = [iso_alpha2(c, field="countries") for c in self.countries]
+            via_participant = select(col(Participant.engagement_id)).where(
+                or_(
+                    col(Participant.country_code).in_(codes),
+                    col(Participant.leader_id).in_(
+                        select(col(Leader.id)).where(col(Leader.country_code).in_(codes))
+                    ),
+                )
+            )
+            out.append(or_(col(e.id).in_(via_participant), col(e.location_country_code).in_(codes)))
+        if self.leaders:
+            out.append(
+                col(e.id).in_(
+                    select(col(Participant.engagement_id))
+                    .join(Leader, col(Leader.id) == Participant.leader_id)
+                    .where(col(Leader.public_id).in_(list(self.leaders)))
+                )
+            )
+        if self.groups:
+            out.append(
+                col(e.id).in_(
+                    select(col(Participant.engagement_id))
+                    .join(Group, col(Group.id) == Participant.group_id)
+                    .where(col(Group.public_id).in_(list(self.groups)))
+                )
+            )
+        if self.search and fold(self.search):
+            pattern = f"%{like_escape(fold(self.search))}%"
+            out.append(col(e.search_text).like(pattern, escape="\\"))
+        return out
+
+
+ENGAGEMENT_ORDERINGS = {
+    "START_DATE_DESC": Ordering(
+        "engagements:start_date_desc",
+        ((Engagement.start_date, True), (Engagement.id, True)),
+    ),
+    "START_DATE_ASC": Ordering(
+        "engagements:start_date_asc",
+        ((Engagement.start_date, False), (Engagement.id, False)),
+    ),
+}
+DEFAULT_ENGAGEMENT_ORDER = "START_DATE_DESC"
+MEETING_KINDS = (EngagementKind.MEETING, EngagementKind.CALL)
+
+
+def engagements_query(filters: EngagementFilter | None) -> Select[Any]:
+    return select(Engagement).where(*(filters.clauses() if filters else []))
+
+
+async def list_engagements(
+    session: AsyncSession,
+    filters: EngagementFilter | None,
+    args: PageArgs,
+    order: str = DEFAULT_ENGAGEMENT_ORDER,
+) -> Page:
+    return await fetch_page(session, engagements_query(filters), ENGAGEMENT_ORDERINGS[order], args)
+
+
+async def count_engagements(session: AsyncSession, filters: EngagementFilter | None) -> int:
+    return await count(session, engagements_query(filters))
+
+
+def _by_actor(kind: str, filters: EngagementFilter | None) -> tuple[Select[Any], Any]:
+    column = {
+        "leader": col(Participant.leader_id),
+        "country": col(Participant.country_code),
+        "group": col(Participant.group_id),
+    }[kind]
+    links = (
+        select(col(Participant.engagement_id), column.label("actor"))
+        .where(column.is_not(None))
+        .distinct()
+        .subquery()
+    )
+    query = engagements_query(filters).join(links, links.c.engagement_id == Engagement.id)
+    return query, links.c.actor
+
+
+async def engagements_of_actors(
+    session: AsyncSession,
+    actor_keys: Sequence[Any],
+    kind: str,
+    filters: EngagementFilter | None,
+    args: PageArgs,
+    order: str = DEFAULT_ENGAGEMENT_ORDER,
+) -> dict[Any, Page]:
+    """Per actor (leader ids, country codes or group ids), a page of its engagements."""
+    query, parent = _by_actor(kind, filters)
+    return await fetch_pages_per_parent(
+        session, query, Engagement, parent, actor_keys, ENGAGEMENT_ORDERINGS[order], args
+    )
+
+
+async def count_engagements_of_actors(
+    session: AsyncSession, actor_keys: Sequence[Any], kind: str, filters: EngagementFilter | None
+) -> dict[Any, int]:
+    query, parent = _by_actor(kind, filters)
+    return await count_per_parent(
+        session, query.with_only_columns(col(Engagement.id)), parent, actor_keys
+    )
+
+
+async def engagements_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Engagement]:
+    rows = await session.execute(select(Engagement).where(col(Engagement.id).in_(list(ids))))
+    return {e.id: e for e in rows.scalars() if e.id is not None}
+
+
+async def participants_of_engagements(
+    session: AsyncSession, engagement_ids: Sequence[int]
+) -> dict[int, list[tuple[Participant, Actor | None]]]:
+    query = with_actor(
+        select(Participant).where(col(Participant.engagement_id).in_(list(engagement_ids))),
+        Participant.leader_id,
+        Participant.country_code,
+        Participant.group_id,
+    ).order_by(col(Participant.engagement_id), col(Participant.id))
+    out: dict[int, list[tuple[Participant, Actor | None]]] = {i: [] for i in engagement_ids}
+    for participant, actor in rows_with_actor((await session.execute(query)).all()):
+        out[participant.engagement_id].append((participant, actor))
+    return out

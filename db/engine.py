@@ -4,8 +4,8 @@ connection; every engine counts the statements it runs so tests and GraphQL can 
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +31,17 @@ class SqlStats:
 
 
 _current_stats: ContextVar[SqlStats | None] = ContextVar("crisisgraph_sql_stats", default=None)
+
+
+@contextmanager
+def counting_statements() -> Iterator[SqlStats]:
+    """Count the SQL statements run inside this block (by this task and tasks it starts)."""
+    stats = SqlStats()
+    token = _current_stats.set(stats)
+    try:
+        yield stats
+    finally:
+        _current_stats.reset(token)
 
 
 @asynccontextmanager
@@ -65,16 +76,18 @@ def _install_listeners(engine: AsyncEngine, settings: Settings) -> None:
         def _sqlite_begin(conn: Any) -> None:
             conn.exec_driver_sql("BEGIN")
 
+    # Transaction control (SQLite's explicit BEGIN) is not a query: only queries are counted, so
+    # the same operation costs the same on both databases.
     @event.listens_for(sync_engine, "before_cursor_execute")
-    def _before(*_args: Any) -> None:
+    def _before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         stats = _current_stats.get()
-        if stats is not None:
+        if stats is not None and statement != "BEGIN":
             stats._started.append(time.perf_counter())
 
     @event.listens_for(sync_engine, "after_cursor_execute")
-    def _after(*_args: Any) -> None:
+    def _after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         stats = _current_stats.get()
-        if stats is not None and stats._started:
+        if stats is not None and statement != "BEGIN" and stats._started:
             stats.statements += 1
             stats.seconds += time.perf_counter() - stats._started.pop()
 

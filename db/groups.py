@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
+from db.actors import Actor, rows_with_actor, with_actor
 from db.enums import GroupKind, MembershipRole
 from db.ids import new_id
 from db.models import Group, Membership
+from db.paging import Ordering, Page, PageArgs, count, fetch_page
 from db.records import check_dates, check_text, flush, get_by_public_id, pk, resolve_actor
-from db.text import fold_names
+from db.tenure import in_force_on
+from db.text import fold, fold_names, like_escape
 
 
 class GroupCreate(SQLModel):
@@ -67,3 +74,100 @@ async def create_membership(session: AsyncSession, data: MembershipCreate) -> Me
     session.add(membership)
     await flush(session, "membership")
     return membership
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+GROUP_ORDER = Ordering("groups:name", ((Group.name, False), (Group.id, False)))
+
+
+@dataclass(frozen=True)
+class GroupFilter:
+    name: str | None = None  # the canonical name or any alias, exactly (folded)
+    search: str | None = None
+    kinds: Sequence[GroupKind] = ()
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.name is not None:
+            out.append(
+                col(Group.search_names).like(f"%|{like_escape(fold(self.name))}|%", escape="\\")
+            )
+        if self.search and fold(self.search):
+            out.append(
+                col(Group.search_names).like(f"%{like_escape(fold(self.search))}%", escape="\\")
+            )
+        if self.kinds:
+            out.append(col(Group.kind).in_(list(self.kinds)))
+        return out
+
+
+def groups_query(filters: GroupFilter | None = None) -> Select[Any]:
+    return select(Group).where(*(filters.clauses() if filters else []))
+
+
+async def list_groups(session: AsyncSession, filters: GroupFilter | None, args: PageArgs) -> Page:
+    return await fetch_page(session, groups_query(filters), GROUP_ORDER, args)
+
+
+async def count_groups(session: AsyncSession, filters: GroupFilter | None) -> int:
+    return await count(session, groups_query(filters))
+
+
+async def find_group_by_name(session: AsyncSession, name: str) -> Group | None:
+    if not fold(name):
+        return None
+    query = groups_query(GroupFilter(name=name)).order_by(col(Group.id)).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def groups_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Group]:
+    rows = await session.execute(select(Group).where(col(Group.id).in_(list(ids))))
+    return {g.id: g for g in rows.scalars() if g.id is not None}
+
+
+def _memberships(as_of: date | None) -> Select[Any]:
+    query = select(Membership)
+    if as_of is not None:
+        query = query.where(
+            in_force_on(col(Membership.start_date), col(Membership.end_date), as_of)
+        )
+    return query
+
+
+async def members_of_groups(
+    session: AsyncSession, group_ids: Sequence[int], as_of: date | None
+) -> dict[int, list[tuple[Membership, Actor | None]]]:
+    """Each group's memberships in force on a date (all when as_of is None), with the members."""
+    query = with_actor(
+        _memberships(as_of).where(col(Membership.group_id).in_(list(group_ids))),
+        Membership.member_leader_id,
+        Membership.member_country_code,
+        Membership.member_group_id,
+    ).order_by(col(Membership.group_id), col(Membership.start_date), col(Membership.id))
+    out: dict[int, list[tuple[Membership, Actor | None]]] = {g: [] for g in group_ids}
+    for membership, actor in rows_with_actor((await session.execute(query)).all()):
+        out[membership.group_id].append((membership, actor))
+    return out
+
+
+_MEMBER_COLUMNS = {
+    "leader": "member_leader_id",
+    "country": "member_country_code",
+    "group": "member_group_id",
+}
+
+
+async def memberships_of_members(
+    session: AsyncSession, keys: Sequence[Any], kind: str, as_of: date | None
+) -> dict[Any, list[Membership]]:
+    column = col(getattr(Membership, _MEMBER_COLUMNS[kind]))
+    rows = await session.execute(
+        _memberships(as_of)
+        .where(column.in_(list(keys)))
+        .order_by(column, col(Membership.start_date), col(Membership.id))
+    )
+    out: dict[Any, list[Membership]] = {k: [] for k in keys}
+    for membership in rows.scalars():
+        out[getattr(membership, _MEMBER_COLUMNS[kind])].append(membership)
+    return out

@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 from db.enums import PositionKind
 from db.errors import ValidationError
 from db.ids import new_id
 from db.models import Group, Leader, Position
-from db.records import check_dates, check_text, flush, get_by_public_id, pk, resolve_country
-from db.text import fold_names
+from db.paging import Ordering, Page, PageArgs, count, fetch_page
+from db.records import (
+    check_dates,
+    check_text,
+    flush,
+    get_by_public_id,
+    iso_alpha2,
+    pk,
+    resolve_country,
+)
+from db.tenure import in_force_on
+from db.text import fold, fold_names, like_escape
 
 
 class LeaderCreate(SQLModel):
@@ -82,3 +96,91 @@ async def create_position(session: AsyncSession, data: PositionCreate) -> Positi
     session.add(position)
     await flush(session, "position")
     return position
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+LEADER_ORDER = Ordering("leaders:name", ((Leader.name, False), (Leader.id, False)))
+
+
+@dataclass(frozen=True)
+class LeaderFilter:
+    name: str | None = None  # the canonical name or any alias, exactly (folded)
+    search: str | None = None  # part of a name or alias (folded)
+    countries: Sequence[str] = ()
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.name is not None:
+            out.append(
+                col(Leader.search_names).like(f"%|{like_escape(fold(self.name))}|%", escape="\\")
+            )
+        if self.search and fold(self.search):
+            out.append(
+                col(Leader.search_names).like(f"%{like_escape(fold(self.search))}%", escape="\\")
+            )
+        if self.countries:
+            codes = [iso_alpha2(c, field="countries") for c in self.countries]
+            out.append(col(Leader.country_code).in_(codes))
+        return out
+
+
+def leaders_query(filters: LeaderFilter | None = None) -> Select[Any]:
+    return select(Leader).where(*(filters.clauses() if filters else []))
+
+
+async def list_leaders(session: AsyncSession, filters: LeaderFilter | None, args: PageArgs) -> Page:
+    return await fetch_page(session, leaders_query(filters), LEADER_ORDER, args)
+
+
+async def count_leaders(session: AsyncSession, filters: LeaderFilter | None) -> int:
+    return await count(session, leaders_query(filters))
+
+
+async def find_leader_by_name(session: AsyncSession, name: str) -> Leader | None:
+    """The leader whose canonical name or an alias matches, ignoring case, accents and
+    transliteration; the oldest record if several do."""
+    if not fold(name):
+        return None
+    query = leaders_query(LeaderFilter(name=name)).order_by(col(Leader.id)).limit(1)
+    return (await session.execute(query)).scalar_one_or_none()
+
+
+async def leaders_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Leader]:
+    rows = await session.execute(select(Leader).where(col(Leader.id).in_(list(ids))))
+    return {r.id: r for r in rows.scalars() if r.id is not None}
+
+
+async def positions_of_leaders(
+    session: AsyncSession, leader_ids: Sequence[int]
+) -> dict[int, list[Position]]:
+    rows = await session.execute(
+        select(Position)
+        .where(col(Position.leader_id).in_(list(leader_ids)))
+        .order_by(col(Position.leader_id), col(Position.start_date), col(Position.id))
+    )
+    out: dict[int, list[Position]] = {i: [] for i in leader_ids}
+    for position in rows.scalars():
+        out[position.leader_id].append(position)
+    return out
+
+
+async def leaders_of_countries(
+    session: AsyncSession, codes: Sequence[str], as_of: date
+) -> dict[str, list[Leader]]:
+    """People holding any position for each country on a date."""
+    rows = await session.execute(
+        select(Leader, col(Position.country_code))
+        .join(Position, col(Position.leader_id) == Leader.id)
+        .where(
+            col(Position.country_code).in_(list(codes)),
+            in_force_on(col(Position.start_date), col(Position.end_date), as_of),
+        )
+        .distinct()
+        .order_by(col(Position.country_code), col(Leader.name), col(Leader.id))
+    )
+    out: dict[str, list[Leader]] = {c: [] for c in codes}
+    for leader, code in rows.tuples():
+        if code is not None:
+            out[code].append(leader)
+    return out

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
+from db import models
 from db.errors import DuplicateError, NotFoundError, ValidationError
 from db.ids import id_type
 from db.models import Country, Group, Leader
@@ -109,9 +110,10 @@ def check_text(value: str | None, *, field: str, max_length: int | None = None) 
         raise ValidationError(f"is longer than {max_length} characters", field=field)
 
 
+_TABLES = "|".join(sorted((t.name for t in SQLModel.metadata.sorted_tables), key=len, reverse=True))
 _UNIQUE = re.compile(
     r"UNIQUE constraint failed: \w+\.(\w+)"  # SQLite
-    r'|unique constraint "uq_(?:group|[a-z]+?)_(\w+)"'  # PostgreSQL, our naming convention
+    rf'|unique constraint "uq_(?:{_TABLES})_(\w+)"'  # PostgreSQL, our naming convention
 )
 _CHECK = re.compile(r'(?:CHECK constraint failed: |check constraint ")ck_\w+?_(\w+)')
 
@@ -136,3 +138,28 @@ async def flush(session: AsyncSession, what: str) -> None:
         check = _CHECK.search(detail)
         rule = check.group(1) if check else detail.splitlines()[0]
         raise ValidationError(f"the {what} breaks the rule {rule!r}") from None
+
+
+async def get_node(session: AsyncSession, public_id: str) -> SQLModel | None:
+    """Any record by its public ID; None when the ID is unknown, malformed or deleted."""
+    tables: dict[str, type[SQLModel]] = {
+        "country": models.Country,
+        "leader": models.Leader,
+        "position": models.Position,
+        "group": models.Group,
+        "membership": models.Membership,
+        "engagement": models.Engagement,
+        "participant": models.Participant,
+        "statement": models.Statement,
+        "claim": models.Claim,
+        "stance": models.Stance,
+        "source": models.Source,
+        "citation": models.Citation,
+    }
+    kind = id_type(public_id)
+    if kind not in tables:
+        return None
+    model = tables[kind]
+    return (
+        await session.execute(select(model).where(model.public_id == public_id))  # type: ignore[attr-defined]
+    ).scalar_one_or_none()

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
 from db.errors import ValidationError
 from db.ids import id_type, new_id
 from db.models import Citation, Claim, Engagement, Membership, Position, Source, Stance, Statement
+from db.paging import Ordering, Page, PageArgs, count, fetch_page
 from db.records import check_text, flush, get_by_public_id, pk
 
 CITABLE: dict[str, tuple[type[SQLModel], str]] = {
@@ -112,3 +115,39 @@ async def add_citation(session: AsyncSession, data: CitationCreate) -> Citation:
     session.add(citation)
     await flush(session, "citation")
     return citation
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+SOURCE_ORDER = Ordering("sources:id", ((Source.id, False),))
+
+
+async def list_sources(session: AsyncSession, args: PageArgs) -> Page:
+    return await fetch_page(session, select(Source), SOURCE_ORDER, args)
+
+
+async def count_sources(session: AsyncSession) -> int:
+    return await count(session, select(Source))
+
+
+async def sources_by_ids(session: AsyncSession, ids: Sequence[int]) -> dict[int, Source]:
+    rows = await session.execute(select(Source).where(col(Source.id).in_(list(ids))))
+    return {s.id: s for s in rows.scalars() if s.id is not None}
+
+
+async def citations_of(
+    session: AsyncSession, ids: Sequence[int], target: str
+) -> dict[int, list[tuple[Citation, Source]]]:
+    """Citations of many records of one kind (engagement, statement, claim, stance, membership,
+    position), each with its source, in one statement."""
+    column = col(getattr(Citation, CITABLE[target][1]))
+    rows = await session.execute(
+        select(Citation, Source)
+        .join(Source, col(Source.id) == Citation.source_id)
+        .where(column.in_(list(ids)))
+        .order_by(column, col(Citation.start_offset), col(Citation.id))
+    )
+    out: dict[int, list[tuple[Citation, Source]]] = {i: [] for i in ids}
+    for citation, source in rows.tuples():
+        out[getattr(citation, CITABLE[target][1])].append((citation, source))
+    return out

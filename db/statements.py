@@ -3,16 +3,30 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlmodel import SQLModel
+from sqlmodel import SQLModel, col
 
+from db.actors import Actor, rows_with_actor, with_actor
 from db.enums import DatePrecision
 from db.errors import ValidationError
 from db.ids import new_id
-from db.models import Engagement, Statement
+from db.models import Country, Engagement, Group, Leader, Statement
+from db.paging import (
+    Ordering,
+    Page,
+    PageArgs,
+    count,
+    count_per_parent,
+    fetch_page,
+    fetch_pages_per_parent,
+)
 from db.records import ActorRef, check_text, flush, get_by_public_id, resolve_actor
-from db.text import fold
+from db.text import fold, like_escape
 
 
 class StatementCreate(SQLModel):
@@ -58,3 +72,108 @@ async def create_statement(session: AsyncSession, data: StatementCreate) -> Stat
     session.add(statement)
     await flush(session, "statement")
     return statement
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+STATEMENT_ORDER = Ordering("statements:id", ((Statement.id, False),))
+
+
+@dataclass(frozen=True)
+class StatementFilter:
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    speakers: Sequence[str] = ()  # actor public IDs
+    engagement: str | None = None
+    direct_quotes_only: bool = False
+    search: str | None = None
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        s = Statement
+        out: list[ColumnElement[bool]] = []
+        if self.date_from is not None:
+            out.append(col(s.date) >= self.date_from)
+        if self.date_to is not None:
+            out.append(col(s.date) <= self.date_to)
+        if self.speakers:
+            ids = list(self.speakers)
+            out.append(
+                or_(
+                    col(s.speaker_leader_id).in_(
+                        select(col(Leader.id)).where(col(Leader.public_id).in_(ids))
+                    ),
+                    col(s.speaker_group_id).in_(
+                        select(col(Group.id)).where(col(Group.public_id).in_(ids))
+                    ),
+                    col(s.speaker_country_code).in_(
+                        select(col(Country.code)).where(col(Country.public_id).in_(ids))
+                    ),
+                )
+            )
+        if self.engagement:
+            out.append(
+                col(s.engagement_id).in_(
+                    select(col(Engagement.id)).where(col(Engagement.public_id) == self.engagement)
+                )
+            )
+        if self.direct_quotes_only:
+            out.append(col(s.is_direct_quote).is_(True))
+        if self.search and fold(self.search):
+            out.append(col(s.search_text).like(f"%{like_escape(fold(self.search))}%", escape="\\"))
+        return out
+
+
+def statements_query(filters: StatementFilter | None = None) -> Select[Any]:
+    return select(Statement).where(*(filters.clauses() if filters else []))
+
+
+async def list_statements(
+    session: AsyncSession, filters: StatementFilter | None, args: PageArgs
+) -> Page:
+    return await fetch_page(session, statements_query(filters), STATEMENT_ORDER, args)
+
+
+async def count_statements(session: AsyncSession, filters: StatementFilter | None) -> int:
+    return await count(session, statements_query(filters))
+
+
+_PARENTS = {
+    "engagement": Statement.engagement_id,
+    "leader": Statement.speaker_leader_id,
+    "country": Statement.speaker_country_code,
+    "group": Statement.speaker_group_id,
+}
+
+
+async def statements_of(
+    session: AsyncSession, keys: Sequence[Any], parent: str, args: PageArgs
+) -> dict[Any, Page]:
+    """Per engagement (ids) or per speaker (leader ids, country codes, group ids), a page."""
+    return await fetch_pages_per_parent(
+        session, statements_query(), Statement, col(_PARENTS[parent]), keys, STATEMENT_ORDER, args
+    )
+
+
+async def count_statements_of(
+    session: AsyncSession, keys: Sequence[Any], parent: str
+) -> dict[Any, int]:
+    query = select(col(Statement.id))
+    return await count_per_parent(session, query, col(_PARENTS[parent]), keys)
+
+
+async def statements_by_ids(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, tuple[Statement, Actor | None]]:
+    query = with_actor(
+        select(Statement).where(col(Statement.id).in_(list(ids))),
+        Statement.speaker_leader_id,
+        Statement.speaker_country_code,
+        Statement.speaker_group_id,
+    )
+    return {s.id: (s, a) for s, a in rows_with_actor((await session.execute(query)).all()) if s.id}
+
+
+async def speakers_of_statements(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, Actor | None]:
+    return {k: actor for k, (_, actor) in (await statements_by_ids(session, ids)).items()}

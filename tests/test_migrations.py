@@ -21,6 +21,7 @@ from tests.conftest import BACKENDS, fresh_database_url
 from tests.databases import drop_postgres_database
 
 TABLES = {
+    "api_key",
     "citation",
     "claim",
     "country",
@@ -33,6 +34,7 @@ TABLES = {
     "source",
     "stance",
     "statement",
+    "tombstone",
 }
 
 

@@ -4,11 +4,14 @@ from db.models.claims import Claim, Stance
 from db.models.countries import Country
 from db.models.engagements import Engagement, Participant
 from db.models.groups import Group, Membership
+from db.models.keys import ApiKey
 from db.models.leaders import Leader, Position
 from db.models.sources import Citation, Source
 from db.models.statements import Statement
+from db.models.tombstones import Tombstone
 
 __all__ = [
+    "ApiKey",
     "Citation",
     "Claim",
     "Country",
@@ -21,4 +24,5 @@ __all__ = [
     "Source",
     "Stance",
     "Statement",
+    "Tombstone",
 ]

@@ -13,6 +13,7 @@ from schema.groups import Group, GroupQuery
 from schema.leaders import Leader, LeaderQuery
 from schema.node import NodeQuery
 from schema.search import SearchQuery
+from schema.security import security_extensions
 from schema.sources import Source, SourceQuery
 from schema.statements import Statement, StatementQuery
 
@@ -36,7 +37,7 @@ def build_schema() -> strawberry.Schema:
     return strawberry.Schema(
         query=Query,
         types=[Leader, Country, Group, Engagement, Statement, Claim, Source],
-        extensions=[SqlStatsExtension],
+        extensions=[SqlStatsExtension, *security_extensions()],
     )
 
 

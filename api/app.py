@@ -45,7 +45,7 @@ def create_app(
         routes=[
             Route("/", pages.front_page, methods=["GET"]),
             Route("/healthz", pages.healthz, methods=["GET"]),
-            Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             static_mount(),
         ],

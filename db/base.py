@@ -24,6 +24,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class UtcDateTime(sa.TypeDecorator[datetime]):
+    """TIMESTAMP WITH TIME ZONE that reads back as an aware UTC datetime on every database.
+    SQLite keeps no zone: values are stored in UTC and given their zone back when read."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is not None:
+            return value.astimezone(UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value
+
+
 def enum_type(enum: type[StrEnum], name: str) -> sa.Enum:
     """A VARCHAR with a named CHECK constraint: portable; new values need no ALTER TYPE."""
     return sa.Enum(

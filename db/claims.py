@@ -13,6 +13,7 @@ from sqlmodel import SQLModel, col
 
 from db.actors import Actor, rows_with_actor, with_actor
 from db.enums import ClaimStatus, DatePrecision, StancePosition
+from db.errors import ValidationError
 from db.ids import new_id
 from db.models import Claim, Country, Engagement, Group, Leader, Stance, Statement
 from db.paging import Ordering, Page, PageArgs, count, fetch_page
@@ -201,3 +202,98 @@ async def stances_of_claims(
     for stance, actor in rows_with_actor((await session.execute(query)).all()):
         out[stance.claim_id].append((stance, actor))
     return out
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+
+class ClaimUpdate(SQLModel):
+    """Fields to change; fields left out stay as they are, null clears an optional field."""
+
+    text: str | None = None
+    quantity: float | None = None
+    unit: str | None = None
+    subject: str | None = None
+    engagement: str | None = None
+
+
+class StanceUpdate(SQLModel):
+    position: StancePosition | None = None
+    date: dt.date | None = None
+    date_precision: DatePrecision | None = None
+    statement: str | None = None
+
+
+async def update_claim(session: AsyncSession, public_id: str, data: ClaimUpdate) -> Claim:
+    claim = await get_by_public_id(session, Claim, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "text" in changes:
+        check_text(changes["text"], field="text")
+        claim.text = changes["text"].strip()
+        claim.search_text = fold(claim.text)
+    for name in ("quantity", "unit"):
+        if name in changes:
+            setattr(claim, name, changes[name])
+    if "subject" in changes:
+        subject = changes["subject"]
+        actor = await resolve_actor(session, subject, field="subject") if subject else ActorRef()
+        actor.apply(claim, "subject_")
+    if "engagement" in changes:
+        ref = changes["engagement"]
+        claim.engagement_id = (
+            pk(await get_by_public_id(session, Engagement, ref, field="engagement"))
+            if ref
+            else None
+        )
+    await flush(session, "claim")
+    return claim
+
+
+async def update_stance(session: AsyncSession, public_id: str, data: StanceUpdate) -> Stance:
+    stance = await get_by_public_id(session, Stance, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    for name in ("position", "date_precision"):
+        if name in changes:
+            if changes[name] is None:
+                raise ValidationError("cannot be null", field=name)
+            setattr(stance, name, changes[name])
+    if "date" in changes:
+        stance.date = changes["date"]
+    if "statement" in changes:
+        ref = changes["statement"]
+        stance.statement_id = (
+            pk(await get_by_public_id(session, Statement, ref, field="statement")) if ref else None
+        )
+    await flush(session, "stance")
+    claim = await session.get(Claim, stance.claim_id)
+    if claim is not None:
+        await refresh_claim_status(session, claim)
+    return stance
+
+
+async def actors_of_stances(session: AsyncSession, ids: Sequence[int]) -> dict[int, Actor | None]:
+    query = with_actor(
+        select(Stance).where(col(Stance.id).in_(list(ids))),
+        Stance.leader_id,
+        Stance.country_code,
+        Stance.group_id,
+    )
+    return {s.id: a for s, a in rows_with_actor((await session.execute(query)).all()) if s.id}
+
+
+async def add_stance_to_claim(session: AsyncSession, data: StanceCreate) -> Claim:
+    """Add a stance; returns its claim with the status derived again."""
+    stance = await add_stance(session, data)
+    claim = await session.get(Claim, stance.claim_id)
+    assert claim is not None  # the foreign key guarantees it
+    return claim
+
+
+async def update_stance_of_claim(
+    session: AsyncSession, public_id: str, data: StanceUpdate
+) -> Claim:
+    """Change a stance; returns its claim with the status derived again."""
+    stance = await update_stance(session, public_id, data)
+    claim = await session.get(Claim, stance.claim_id)
+    assert claim is not None
+    return claim

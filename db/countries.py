@@ -11,6 +11,7 @@ from sqlalchemy import ColumnElement, Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
+from db.errors import ValidationError
 from db.ids import country_id
 from db.models import Country
 from db.paging import Ordering, Page, PageArgs, count, fetch_page
@@ -65,7 +66,7 @@ async def get_country(session: AsyncSession, code: str) -> Country | None:
     """By ISO alpha-2 or alpha-3 code in any case; None when unknown (not an error: a lookup)."""
     try:
         alpha2 = iso_alpha2(code, field="code")
-    except ValueError:
+    except ValidationError:
         return None
     return await session.get(Country, alpha2)
 

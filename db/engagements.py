@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Select, func, or_, select, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -76,6 +76,13 @@ def refresh_engagement_search(engagement: Engagement) -> None:
     )
 
 
+def _check_cameo(code: str | None) -> None:
+    if code is not None and not (code.isdigit() and 2 <= len(code) <= 4):
+        raise ValidationError(
+            "a CAMEO code is 2 to 4 digits, leading zeros kept", field="cameo_code"
+        )
+
+
 def _check_coordinates(lat: float | None, lon: float | None) -> None:
     if lat is not None and not -90 <= lat <= 90:
         raise ValidationError("must be between -90 and 90", field="latitude")
@@ -87,12 +94,7 @@ async def create_engagement(session: AsyncSession, data: EngagementCreate) -> En
     check_text(data.title, field="title", max_length=500)
     check_dates(data.start_date, data.end_date)
     _check_coordinates(data.latitude, data.longitude)
-    if data.cameo_code is not None and not (
-        data.cameo_code.isdigit() and 2 <= len(data.cameo_code) <= 4
-    ):
-        raise ValidationError(
-            "a CAMEO code is 2 to 4 digits, leading zeros kept", field="cameo_code"
-        )
+    _check_cameo(data.cameo_code)
     engagement = Engagement(
         public_id=data.public_id or new_id("engagement"),
         kind=data.kind,
@@ -156,6 +158,7 @@ class EngagementFilter:
     leaders: Sequence[str] = ()  # country, or the location country; leader and group public IDs
     groups: Sequence[str] = ()
     search: str | None = None
+    ids: Sequence[str] = ()  # public IDs
 
     def clauses(self) -> list[ColumnElement[bool]]:
         e = Engagement
@@ -202,6 +205,8 @@ class EngagementFilter:
         if self.search and fold(self.search):
             pattern = f"%{like_escape(fold(self.search))}%"
             out.append(col(e.search_text).like(pattern, escape="\\"))
+        if self.ids:
+            out.append(col(e.public_id).in_(list(self.ids)))
         return out
 
 
@@ -242,12 +247,19 @@ def _by_actor(kind: str, filters: EngagementFilter | None) -> tuple[Select[Any],
         "country": col(Participant.country_code),
         "group": col(Participant.group_id),
     }[kind]
-    links = (
-        select(col(Participant.engagement_id), column.label("actor"))
-        .where(column.is_not(None))
-        .distinct()
-        .subquery()
+    direct: Any = select(col(Participant.engagement_id), column.label("actor")).where(
+        column.is_not(None)
     )
+    if kind == "country":
+        # A country takes part directly or through one of its leaders (as the countries filter).
+        through_leader: Any = (
+            select(col(Participant.engagement_id), col(Leader.country_code).label("actor"))
+            .join(Leader, col(Leader.id) == Participant.leader_id)
+            .where(col(Leader.country_code).is_not(None))
+        )
+        links = union(direct, through_leader).subquery()  # UNION drops duplicates
+    else:
+        links = direct.distinct().subquery()
     query = engagements_query(filters).join(links, links.c.engagement_id == Engagement.id)
     return query, links.c.actor
 
@@ -294,3 +306,64 @@ async def participants_of_engagements(
     for participant, actor in rows_with_actor((await session.execute(query)).all()):
         out[participant.engagement_id].append((participant, actor))
     return out
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+
+class EngagementUpdate(SQLModel):
+    """Fields to change; fields left out stay as they are, null clears an optional field."""
+
+    kind: EngagementKind | None = None
+    mode: EngagementMode | None = None
+    status: EngagementStatus | None = None
+    title: str | None = None
+    summary: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+    date_precision: DatePrecision | None = None
+    location_country: str | None = None
+    location_place: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    cameo_code: str | None = None
+    external_id: str | None = None
+    attributes: dict[str, Any] | None = None
+
+
+_REQUIRED = ("kind", "status", "title", "start_date", "date_precision")
+
+
+async def update_engagement(
+    session: AsyncSession, public_id: str, data: EngagementUpdate
+) -> Engagement:
+    engagement = await get_by_public_id(session, Engagement, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    for name in _REQUIRED:
+        if name in changes and changes[name] is None:
+            raise ValidationError("cannot be null", field=name)
+    if "title" in changes:
+        check_text(changes["title"], field="title", max_length=500)
+        changes["title"] = changes["title"].strip()
+    if "cameo_code" in changes:
+        _check_cameo(changes["cameo_code"])
+    if "location_country" in changes:
+        code = changes.pop("location_country")
+        engagement.location_country_code = (
+            await resolve_country(session, code, field="location_country") if code else None
+        )
+    for name, value in changes.items():
+        setattr(engagement, name, value)
+    check_dates(engagement.start_date, engagement.end_date)
+    _check_coordinates(engagement.latitude, engagement.longitude)
+    refresh_engagement_search(engagement)
+    await flush(session, "engagement")
+    return engagement
+
+
+async def add_participant_to(session: AsyncSession, data: ParticipantCreate) -> Engagement:
+    """Add a participant; returns the engagement it joined."""
+    participant = await add_participant(session, data)
+    engagement = await session.get(Engagement, participant.engagement_id)
+    assert engagement is not None  # the foreign key guarantees it
+    return engagement

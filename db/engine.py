@@ -3,6 +3,7 @@ connection; every engine counts the statements it runs so tests and GraphQL can 
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -18,6 +19,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+import db.changes
+import db.events  # noqa: F401  (registers the engagement-added notices)
 from db.settings import Settings, get_settings
 
 
@@ -31,6 +34,14 @@ class SqlStats:
 
 
 _current_stats: ContextVar[SqlStats | None] = ContextVar("crisisgraph_sql_stats", default=None)
+
+# Transaction control is not a query: SQLite's explicit BEGIN, and the SAVEPOINT / RELEASE /
+# ROLLBACK TO that a session joined to an outer transaction (or begin_nested) emits.
+_TRANSACTION_CONTROL = re.compile(r"\s*(BEGIN|COMMIT|ROLLBACK|SAVEPOINT|RELEASE)\b", re.IGNORECASE)
+
+
+def _is_query(statement: str) -> bool:
+    return _TRANSACTION_CONTROL.match(statement) is None
 
 
 @contextmanager
@@ -81,13 +92,13 @@ def _install_listeners(engine: AsyncEngine, settings: Settings) -> None:
     @event.listens_for(sync_engine, "before_cursor_execute")
     def _before(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         stats = _current_stats.get()
-        if stats is not None and statement != "BEGIN":
+        if stats is not None and _is_query(statement):
             stats._started.append(time.perf_counter())
 
     @event.listens_for(sync_engine, "after_cursor_execute")
     def _after(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         stats = _current_stats.get()
-        if stats is not None and statement != "BEGIN" and stats._started:
+        if stats is not None and _is_query(statement) and stats._started:
             stats.statements += 1
             stats.seconds += time.perf_counter() - stats._started.pop()
 

@@ -171,3 +171,67 @@ async def memberships_of_members(
     for membership in rows.scalars():
         out[getattr(membership, _MEMBER_COLUMNS[kind])].append(membership)
     return out
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+
+class GroupUpdate(SQLModel):
+    """Fields to change; fields left out stay as they are, null clears an optional field."""
+
+    name: str | None = None
+    aliases: list[str] | None = None
+    kind: GroupKind | None = None
+    description: str | None = None
+    wikidata_qid: str | None = None
+
+
+class MembershipUpdate(SQLModel):
+    role: MembershipRole | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+async def update_group(session: AsyncSession, public_id: str, data: GroupUpdate) -> Group:
+    group = await get_by_public_id(session, Group, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes:
+        check_text(changes["name"], field="name", max_length=200)
+        group.name = changes["name"].strip()
+    if "aliases" in changes:
+        group.aliases = [a.strip() for a in changes["aliases"] or [] if a.strip()]
+    if changes.get("kind") is not None:
+        group.kind = changes["kind"]
+    for name in ("description", "wikidata_qid"):
+        if name in changes:
+            setattr(group, name, changes[name])
+    refresh_group_search(group)
+    await flush(session, "group")
+    return group
+
+
+async def update_membership(
+    session: AsyncSession, public_id: str, data: MembershipUpdate
+) -> Membership:
+    membership = await get_by_public_id(session, Membership, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    if changes.get("role") is not None:
+        membership.role = changes["role"]
+    for name in ("start_date", "end_date"):
+        if name in changes:
+            setattr(membership, name, changes[name])
+    check_dates(membership.start_date, membership.end_date)
+    await flush(session, "membership")
+    return membership
+
+
+async def members_of_memberships(
+    session: AsyncSession, ids: Sequence[int]
+) -> dict[int, Actor | None]:
+    query = with_actor(
+        select(Membership).where(col(Membership.id).in_(list(ids))),
+        Membership.member_leader_id,
+        Membership.member_country_code,
+        Membership.member_group_id,
+    )
+    return {m.id: a for m, a in rows_with_actor((await session.execute(query)).all()) if m.id}

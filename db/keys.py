@@ -122,14 +122,7 @@ async def create_key(
         secret_hash=hash_secret(secret),
     )
     session.add(key)
-    try:
-        await flush(session, "API key")
-    except DuplicateError as exc:  # a concurrent create took the name between check and insert
-        # db.records names PostgreSQL's uq_api_key_<column> as "key_<column>": undo that.
-        column = (exc.field or "").removeprefix("key_")
-        raise DuplicateError(
-            f"an API key with this {column} already exists", field=column
-        ) from None
+    await flush(session, "API key")  # a concurrent create of the name: DuplicateError
     return key, secret
 
 

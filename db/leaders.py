@@ -169,18 +169,95 @@ async def leaders_of_countries(
     session: AsyncSession, codes: Sequence[str], as_of: date
 ) -> dict[str, list[Leader]]:
     """People holding any position for each country on a date."""
-    rows = await session.execute(
-        select(Leader, col(Position.country_code))
-        .join(Position, col(Position.leader_id) == Leader.id)
+    # DISTINCT over (leader, country) pairs only: PostgreSQL cannot compare the leader's JSON
+    # column (aliases), so SELECT DISTINCT over whole leader rows fails there.
+    holders = (
+        select(col(Position.leader_id), col(Position.country_code))
         .where(
             col(Position.country_code).in_(list(codes)),
             in_force_on(col(Position.start_date), col(Position.end_date), as_of),
         )
         .distinct()
-        .order_by(col(Position.country_code), col(Leader.name), col(Leader.id))
+        .subquery()
+    )
+    rows = await session.execute(
+        select(Leader, holders.c.country_code)
+        .join(holders, holders.c.leader_id == Leader.id)
+        .order_by(holders.c.country_code, col(Leader.name), col(Leader.id))
     )
     out: dict[str, list[Leader]] = {c: [] for c in codes}
-    for leader, code in rows.tuples():
+    for leader, code in rows:
         if code is not None:
             out[code].append(leader)
     return out
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+
+class LeaderUpdate(SQLModel):
+    """Fields to change; fields left out stay as they are, null clears an optional field."""
+
+    name: str | None = None
+    aliases: list[str] | None = None
+    country: str | None = None
+    wikidata_qid: str | None = None
+
+
+class PositionUpdate(SQLModel):
+    title: str | None = None
+    kind: PositionKind | None = None
+    country: str | None = None
+    group: str | None = None
+    start_date: date | None = None
+    end_date: date | None = None
+
+
+async def update_leader(session: AsyncSession, public_id: str, data: LeaderUpdate) -> Leader:
+    leader = await get_by_public_id(session, Leader, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "name" in changes:
+        check_text(changes["name"], field="name", max_length=200)
+        leader.name = changes["name"].strip()
+    if "aliases" in changes:
+        leader.aliases = [a.strip() for a in changes["aliases"] or [] if a.strip()]
+    if "country" in changes:
+        code = changes["country"]
+        leader.country_code = (
+            await resolve_country(session, code, field="country") if code else None
+        )
+    if "wikidata_qid" in changes:
+        leader.wikidata_qid = changes["wikidata_qid"]
+    refresh_leader_search(leader)
+    await flush(session, "leader")
+    return leader
+
+
+async def update_position(session: AsyncSession, public_id: str, data: PositionUpdate) -> Position:
+    position = await get_by_public_id(session, Position, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "title" in changes:
+        check_text(changes["title"], field="title", max_length=200)
+        position.title = changes["title"].strip()
+    if changes.get("kind") is not None:
+        position.kind = changes["kind"]
+    if "country" in changes or "group" in changes:
+        country, group = changes.get("country"), changes.get("group")
+        if (country is None) == (group is None):
+            raise ValidationError(
+                "a position is held in exactly one country or group",
+                field="country" if country is None else "group",
+            )
+        position.country_code = (
+            await resolve_country(session, country, field="country") if country else None
+        )
+        position.group_id = (
+            pk(await get_by_public_id(session, Group, group, field="group")) if group else None
+        )
+    if "start_date" in changes:
+        position.start_date = changes["start_date"]
+    if "end_date" in changes:
+        position.end_date = changes["end_date"]
+    check_dates(position.start_date, position.end_date)
+    await flush(session, "position")
+    return position

@@ -117,6 +117,12 @@ class PageArgs:
             raise ValidationError("give first or last, not both", field="last")
         if self.before is not None and self.after is not None:
             raise ValidationError("give after or before, not both", field="before")
+        if self.first is not None and self.before is not None:
+            raise ValidationError(
+                "pages backward: give last with before, not first", field="before"
+            )
+        if self.last is not None and self.after is not None:
+            raise ValidationError("pages forward: give first with after, not last", field="after")
 
     @property
     def backward(self) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel
 
 from db import models
-from db.errors import DuplicateError, NotFoundError, ValidationError
+from db.errors import ConflictError, DuplicateError, NotFoundError, ValidationError
 from db.ids import id_type
 from db.models import Country, Group, Leader
 
@@ -122,7 +122,7 @@ def _article(word: str) -> str:
     return "an" if word[0] in "aeiou" else "a"
 
 
-async def flush(session: AsyncSession, what: str) -> None:
+async def flush(session: AsyncSession, what: str, *, deleting: bool = False) -> None:
     """Flush pending rows; a unique or check violation becomes a domain error naming the field.
     The transaction's owner rolls back, so nothing is half-written."""
     try:
@@ -135,6 +135,12 @@ async def flush(session: AsyncSession, what: str) -> None:
             raise DuplicateError(
                 f"{_article(what)} {what} with this {column} already exists", field=column
             ) from None
+        if "FOREIGN KEY" in detail.upper():
+            if deleting:
+                raise ConflictError(
+                    f"the {what} is still referenced by other records; remove those first"
+                ) from None
+            raise NotFoundError(f"the {what} refers to a record that does not exist") from None
         check = _CHECK.search(detail)
         rule = check.group(1) if check else detail.splitlines()[0]
         raise ValidationError(f"the {what} breaks the rule {rule!r}") from None

@@ -62,5 +62,5 @@ async def search(session: AsyncSession, query: str, limit: int = 20) -> list[Sea
             .order_by(exact.desc(), order_key)
             .limit(limit - len(hits))
         )
-        hits.extend(SearchHit(kind, r, getattr(r, label), bool(e)) for r, e in rows.tuples())
+        hits.extend(SearchHit(kind, r, getattr(r, label), bool(e)) for r, e in rows)
     return hits

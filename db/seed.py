@@ -37,6 +37,7 @@ from db.ids import country_id, seed_id
 from db.leaders import LeaderCreate, PositionCreate, create_leader, create_position
 from db.sources import CitationCreate, SourceCreate, add_citation, create_source
 from db.statements import StatementCreate, create_statement
+from db.tombstones import is_tombstoned
 
 COUNTED: dict[str, type[SQLModel]] = {
     "countries": models.Country,
@@ -76,8 +77,10 @@ class _Loader:
     created: Counter[str] = field(default_factory=Counter)
 
     async def exists(self, model: type[SQLModel], public_id: str) -> bool:
+        """Present, or deleted once: a deleted seed record stays deleted (IDs never return)."""
         query = select(func.count()).where(col(model.public_id) == public_id)  # type: ignore[attr-defined]
-        return bool((await self.session.execute(query)).scalar_one())
+        present = bool((await self.session.execute(query)).scalar_one())
+        return present or await is_tombstoned(self.session, public_id)
 
     async def cite(self, source_pid: str, target_pid: str, key: str, excerpts: list[Any]) -> None:
         text = source_text()

@@ -51,6 +51,33 @@ class Settings(BaseSettings):
     sqlite_busy_timeout_ms: int = 5000
     log_level: str = "info"
 
+    # GraphQL safety limits (schema/security.py describes each). Every operation is checked
+    # against them before it runs; the time limit cancels one that runs too long.
+    graphql_max_depth: int = Field(
+        default=10, ge=1, description="Deepest nesting of fields in an operation."
+    )
+    graphql_max_tokens: int = Field(
+        default=2000, ge=1, description="Most lexical tokens (comments included) in a document."
+    )
+    graphql_max_aliases: int = Field(
+        default=30, ge=0, description="Most aliased fields in an operation, fragments expanded."
+    )
+    graphql_max_root_fields: int = Field(
+        default=20, ge=1, description="Most top-level fields in an operation, fragments expanded."
+    )
+    graphql_max_operations: int = Field(
+        default=10, ge=1, description="Most operations in one document."
+    )
+    graphql_max_cost: int = Field(
+        default=50_000,
+        ge=1,
+        description="Largest estimated cost: the sum over list and connection fields of the "
+        "product of page sizes along their path.",
+    )
+    graphql_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="Longest an operation may execute before it is cancelled."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _check_url(cls, value: str) -> str:

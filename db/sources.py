@@ -148,6 +148,48 @@ async def citations_of(
         .order_by(column, col(Citation.start_offset), col(Citation.id))
     )
     out: dict[int, list[tuple[Citation, Source]]] = {i: [] for i in ids}
-    for citation, source in rows.tuples():
+    for citation, source in rows:
         out[getattr(citation, CITABLE[target][1])].append((citation, source))
     return out
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+
+class SourceUpdate(SQLModel):
+    """Fields to change; fields left out stay as they are, null clears an optional field."""
+
+    title: str | None = None
+    publisher: str | None = None
+    url: str | None = None
+    language: str | None = None
+    published_at: datetime | None = None
+    licence: str | None = None
+    text: str | None = None
+
+
+async def update_source(session: AsyncSession, public_id: str, data: SourceUpdate) -> Source:
+    source = await get_by_public_id(session, Source, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "title" in changes:
+        check_text(changes["title"], field="title", max_length=500)
+    if "text" in changes and changes["text"] != source.text:
+        # Citations point at offsets in the text: it may only change while nothing cites it.
+        cited = await session.execute(
+            select(col(Citation.id)).where(col(Citation.source_id) == source.id).limit(1)
+        )
+        if cited.first() is not None:
+            raise ValidationError("cannot change while citations point into it", field="text")
+    for name, value in changes.items():
+        setattr(source, name, value)
+    await flush(session, "source")
+    return source
+
+
+async def add_citation_with_source(
+    session: AsyncSession, data: CitationCreate
+) -> tuple[Citation, Source]:
+    citation = await add_citation(session, data)
+    source = await session.get(Source, citation.source_id)
+    assert source is not None  # the foreign key guarantees it
+    return citation, source

@@ -25,7 +25,7 @@ from db.paging import (
     fetch_page,
     fetch_pages_per_parent,
 )
-from db.records import ActorRef, check_text, flush, get_by_public_id, resolve_actor
+from db.records import ActorRef, check_text, flush, get_by_public_id, pk, resolve_actor
 from db.text import fold, like_escape
 
 
@@ -177,3 +177,53 @@ async def speakers_of_statements(
     session: AsyncSession, ids: Sequence[int]
 ) -> dict[int, Actor | None]:
     return {k: actor for k, (_, actor) in (await statements_by_ids(session, ids)).items()}
+
+
+# --- changing ----------------------------------------------------------------------------------
+
+
+class StatementUpdate(SQLModel):
+    """Fields to change; fields left out stay as they are, null clears an optional field."""
+
+    text: str | None = None
+    is_direct_quote: bool | None = None
+    date: dt.date | None = None
+    date_precision: DatePrecision | None = None
+    speaker: str | None = None
+    speaker_label: str | None = None
+    engagement: str | None = None
+
+
+async def update_statement(
+    session: AsyncSession, public_id: str, data: StatementUpdate
+) -> Statement:
+    statement = await get_by_public_id(session, Statement, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "text" in changes:
+        check_text(changes["text"], field="text")
+        statement.text = changes["text"].strip()
+    for name in ("is_direct_quote", "date_precision"):
+        if name in changes:
+            if changes[name] is None:
+                raise ValidationError("cannot be null", field=name)
+            setattr(statement, name, changes[name])
+    for name in ("date", "speaker_label"):
+        if name in changes:
+            setattr(statement, name, changes[name])
+    if "speaker" in changes:
+        speaker = changes["speaker"]
+        actor = await resolve_actor(session, speaker, field="speaker") if speaker else ActorRef()
+        actor.apply(statement, "speaker_")
+    if "engagement" in changes:
+        ref = changes["engagement"]
+        statement.engagement_id = (
+            pk(await get_by_public_id(session, Engagement, ref, field="engagement"))
+            if ref
+            else None
+        )
+    no_speaker = statement.speaker_leader_id is None and statement.speaker_country_code is None
+    if no_speaker and statement.speaker_group_id is None and not statement.speaker_label:
+        raise ValidationError("a statement needs a speaker or a speaker label", field="speaker")
+    refresh_statement_search(statement)
+    await flush(session, "statement")
+    return statement

@@ -34,8 +34,23 @@ class Stance:
     _row: strawberry.Private[models.Stance]
     _actor: strawberry.Private[Any]
 
+    @classmethod
+    def from_row(cls, row: models.Stance, actor: Any = None) -> Stance:
+        return cls(
+            id=strawberry.ID(row.public_id),
+            position=row.position,
+            date=row.date,
+            date_precision=row.date_precision,
+            _row=row,
+            _actor=actor,
+        )
+
     @strawberry.field(description="Who takes the stance.")
-    def actor(self) -> Actor:
+    async def actor(self, info: Info) -> Actor:
+        if self._actor is None:
+            self._actor = await info.context.loader(
+                info.path, "stance_actor", q.actors_of_stances
+            ).load(pk(self._row))
         return to_actor(self._actor)
 
     @strawberry.field(description="The statement through which the stance was taken, if any.")
@@ -47,7 +62,7 @@ class Stance:
 
         if self._row.statement_id is None:
             return None
-        found = await info.context.loader("statement", statements_by_ids).load(
+        found = await info.context.loader(info.path, "statement", statements_by_ids).load(
             self._row.statement_id
         )
         return Statement.from_row(found[0]) if found else None
@@ -92,16 +107,16 @@ class Claim(Node):
         ):
             return None
         return to_actor(
-            await info.context.loader("claim_subject", q.subjects_of_claims).load(pk(r))
+            await info.context.loader(info.path, "claim_subject", q.subjects_of_claims).load(pk(r))
         )
 
     @strawberry.field(
         description="Who asserts, denies, questions or confirms it, in the order recorded."
     )
     async def stances(self, info: Info) -> list[Stance]:
-        rows = await info.context.loader("stances", q.stances_of_claims, default=list).load(
-            pk(self._row)
-        )
+        rows = await info.context.loader(
+            info.path, "stances", q.stances_of_claims, default=list
+        ).load(pk(self._row))
         return [
             Stance(
                 id=strawberry.ID(s.public_id),

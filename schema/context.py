@@ -43,18 +43,37 @@ class Context:
         async with self._lock:
             return await fn(self.session, *args, **kwargs)
 
+    async def write(self, fn: Callable[..., Awaitable[R]], *args: Any, **kwargs: Any) -> R:
+        """Run one data-layer write and commit it; on any error roll back, so nothing is
+        half-written. The only place GraphQL commits."""
+        async with self._lock:
+            try:
+                result = await fn(self.session, *args, **kwargs)
+                await self.session.commit()
+            except BaseException:
+                await self.session.rollback()
+                raise
+            return result
+
     def loader(
         self,
+        path: Any,
         name: Hashable,
         batch: Callable[..., Awaitable[dict[K, V]]],
         *args: Any,
         default: Callable[[], V] | None = None,
     ) -> DataLoader[K, V]:
-        """The request's DataLoader for ``batch(session, keys, *args)``, one per name and args.
+        """The request's DataLoader for ``batch(session, keys, *args)``, one per name and args
+        and per place in the query (``path``: the resolver's ``info.path``, list indices dropped).
+
+        One loader per place, not one shared by every place that loads the same relation: the rows
+        of one list reach their loads in the same tick, so each place costs exactly one statement,
+        while places reached at different moments would split a shared loader into a number of
+        batches that depends on timing (and so on page sizes and row counts).
 
         ``batch`` returns a dict by key; a key it leaves out loads as ``default()`` (or None).
         """
-        cache_key = (name, args)
+        cache_key = (name, args, field_path(path))
         existing = self._loaders.get(cache_key)
         if existing is not None:
             return existing
@@ -66,6 +85,16 @@ class Context:
         created: DataLoader[K, V] = DataLoader(load_fn=load)
         self._loaders[cache_key] = created
         return created
+
+
+def field_path(path: Any) -> tuple[str, ...]:
+    """A GraphQL response path without its list indices: ("leaders", "nodes", "meetings")."""
+    keys: list[str] = []
+    while path is not None:
+        if isinstance(path.key, str):
+            keys.append(path.key)
+        path = path.prev
+    return tuple(reversed(keys))
 
 
 Info = StrawberryInfo[Context, None]

@@ -29,7 +29,7 @@ AS_OF = "The day to answer for (ISO 8601); today when omitted. A tenure counts f
 
 
 def country_loader(info: Info) -> Any:
-    return info.context.loader("country", q.countries_by_codes)
+    return info.context.loader(info.path, "country", q.countries_by_codes)
 
 
 @strawberry.type(description="A country of ISO 3166-1.")
@@ -66,7 +66,7 @@ class Country(Node):
 
         day = as_of or dt.date.today()
         rows = await info.context.loader(
-            "country_leaders", leaders_of_countries, day, default=list
+            info.path, "country_leaders", leaders_of_countries, day, default=list
         ).load(self.code)
         return [Leader.from_row(r) for r in rows]
 

@@ -133,6 +133,9 @@ class Location:
 
 @strawberry.type(description="An actor's part in an engagement.")
 class Participant:
+    id: strawberry.ID = strawberry.field(
+        description="Stable public ID of this participation (to remove it)."
+    )
     role: ParticipantRole = strawberry.field(description="The actor's role.")
     _actor: strawberry.Private[Any]
 
@@ -203,9 +206,12 @@ class Engagement(Node):
     @strawberry.field(description="Who took part, and in what role.")
     async def participants(self, info: Info) -> list[Participant]:
         rows = await info.context.loader(
-            "participants", q.participants_of_engagements, default=list
+            info.path, "participants", q.participants_of_engagements, default=list
         ).load(pk(self._row))
-        return [Participant(role=p.role, _actor=actor) for p, actor in rows]
+        return [
+            Participant(id=strawberry.ID(p.public_id), role=p.role, _actor=actor)
+            for p, actor in rows
+        ]
 
     @strawberry.field(description="What was said at or through this engagement.")
     async def statements(
@@ -224,7 +230,7 @@ class Engagement(Node):
         from schema.claims import Claim
 
         rows = await info.context.loader(
-            "engagement_claims", claims_of_engagements, default=list
+            info.path, "engagement_claims", claims_of_engagements, default=list
         ).load(pk(self._row))
         return [Claim.from_row(r) for r in rows]
 
@@ -256,6 +262,7 @@ async def engagements_of(
     ctx = info.context
     page = await guarded(
         ctx.loader(
+            info.path,
             ("engagements_of", kind),
             q.engagements_of_actors,
             kind,
@@ -268,14 +275,19 @@ async def engagements_of(
 
     async def total() -> int:
         return await ctx.loader(
-            ("engagements_count", kind), q.count_engagements_of_actors, kind, filters, default=int
+            info.path,
+            ("engagements_count", kind),
+            q.count_engagements_of_actors,
+            kind,
+            filters,
+            default=int,
         ).load(key)
 
     return connection(page, Engagement.from_row, total)
 
 
 def engagement_loader(info: Info) -> Any:
-    return info.context.loader("engagement", q.engagements_by_ids)
+    return info.context.loader(info.path, "engagement", q.engagements_by_ids)
 
 
 @strawberry.type

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 
 def group_loader(info: Info) -> Any:
-    return info.context.loader("group", q.groups_by_ids)
+    return info.context.loader(info.path, "group", q.groups_by_ids)
 
 
 @strawberry.type(
@@ -67,7 +67,7 @@ class Group(Node):
     ) -> list[Membership]:
         day = as_of or dt.date.today()
         rows = await info.context.loader(
-            "group_members", q.members_of_groups, day, default=list
+            info.path, "group_members", q.members_of_groups, day, default=list
         ).load(pk(self._row))
         return [Membership.from_row(m, member=a, group=self) for m, a in rows]
 
@@ -118,7 +118,7 @@ class Membership:
 
     @classmethod
     def from_row(
-        cls, row: models.Membership, *, member: Any, group: Group | None = None
+        cls, row: models.Membership, *, member: Any = None, group: Group | None = None
     ) -> Membership:
         return cls(
             id=strawberry.ID(row.public_id),
@@ -138,7 +138,11 @@ class Membership:
         return Group.from_row(row)
 
     @strawberry.field(description="The member: a country, a leader or a group.")
-    def member(self) -> Actor:
+    async def member(self, info: Info) -> Actor:
+        if self._member is None:
+            self._member = await info.context.loader(
+                info.path, "membership_member", q.members_of_memberships
+            ).load(pk(self._row))
         return to_actor(self._member)
 
     @strawberry.field(description="The exact words of the sources behind this membership, if any.")
@@ -154,7 +158,7 @@ async def memberships_of(
     info: Info, kind: str, key: Any, day: dt.date, member: Any
 ) -> list[Membership]:
     rows = await info.context.loader(
-        ("memberships_of", kind), q.memberships_of_members, kind, day, default=list
+        info.path, ("memberships_of", kind), q.memberships_of_members, kind, day, default=list
     ).load(key)
     return [Membership.from_row(m, member=member) for m in rows]
 

@@ -45,6 +45,17 @@ class Position:
     )
     _row: strawberry.Private[models.Position]
 
+    @classmethod
+    def from_row(cls, row: models.Position) -> Position:
+        return cls(
+            id=strawberry.ID(row.public_id),
+            title=row.title,
+            kind=row.kind,
+            start_date=row.start_date,
+            end_date=row.end_date,
+            _row=row,
+        )
+
     @strawberry.field(description="The country the office is held in, if it is a country's.")
     async def country(self, info: Info) -> Country | None:
         if self._row.country_code is None:
@@ -100,9 +111,9 @@ class Leader(Node):
 
     @strawberry.field(description="Every office the person has held, oldest first.")
     async def positions(self, info: Info) -> list[Position]:
-        rows = await info.context.loader("positions", q.positions_of_leaders, default=list).load(
-            pk(self._row)
-        )
+        rows = await info.context.loader(
+            info.path, "positions", q.positions_of_leaders, default=list
+        ).load(pk(self._row))
         return [
             Position(
                 id=strawberry.ID(p.public_id),

@@ -49,21 +49,22 @@ class Citation:
     )
     end: int = strawberry.field(description="Offset just past the excerpt's last character.")
 
+    @classmethod
+    def from_row(cls, row: models.Citation, source: models.Source) -> Citation:
+        return cls(
+            id=strawberry.ID(row.public_id),
+            source=Source.from_row(source),
+            excerpt=row.excerpt,
+            start=row.start_offset,
+            end=row.end_offset,
+        )
+
 
 async def citations_of(info: Info, target: str, key: int) -> list[Citation]:
     rows = await info.context.loader(
-        ("citations", target), q.citations_of, target, default=list
+        info.path, ("citations", target), q.citations_of, target, default=list
     ).load(key)
-    return [
-        Citation(
-            id=strawberry.ID(c.public_id),
-            source=Source.from_row(s),
-            excerpt=c.excerpt,
-            start=c.start_offset,
-            end=c.end_offset,
-        )
-        for c, s in rows
-    ]
+    return [Citation.from_row(c, s) for c, s in rows]
 
 
 @strawberry.type

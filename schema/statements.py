@@ -61,7 +61,9 @@ class Statement(Node):
             and r.speaker_group_id is None
         ):
             return None
-        actor = await info.context.loader("speaker", q.speakers_of_statements).load(pk(r))
+        actor = await info.context.loader(info.path, "speaker", q.speakers_of_statements).load(
+            pk(r)
+        )
         return to_actor(actor)
 
     @strawberry.field(description="The engagement at or through which it was said, if any.")
@@ -134,13 +136,13 @@ async def statements_of(
     ctx = info.context
     page = await guarded(
         ctx.loader(
-            ("statements_of", parent), q.statements_of, parent, args, default=_empty_page
+            info.path, ("statements_of", parent), q.statements_of, parent, args, default=_empty_page
         ).load(key)
     )
 
     async def total() -> int:
         return await ctx.loader(
-            ("statements_count", parent), q.count_statements_of, parent, default=int
+            info.path, ("statements_count", parent), q.count_statements_of, parent, default=int
         ).load(key)
 
     return connection(page, Statement.from_row, total)

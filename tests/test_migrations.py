@@ -22,6 +22,7 @@ from tests.databases import drop_postgres_database
 
 TABLES = {
     "api_key",
+    "change",
     "citation",
     "claim",
     "country",

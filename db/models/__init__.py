@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic's autogenerate sees the whole schema."""
 
+from db.models.changes import Change
 from db.models.claims import Claim, Stance
 from db.models.countries import Country
 from db.models.engagements import Engagement, Participant
@@ -12,6 +13,7 @@ from db.models.tombstones import Tombstone
 
 __all__ = [
     "ApiKey",
+    "Change",
     "Citation",
     "Claim",
     "Country",

@@ -5,7 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlmodel import Field
 
-from db.base import Record, exactly_one
+from db.base import Record, UtcDateTime, exactly_one
 
 CITATION_TARGETS = (
     "engagement_id",
@@ -26,7 +26,7 @@ class Source(Record, table=True):
     publisher: str | None = Field(default=None, max_length=200)
     url: str | None = Field(default=None, max_length=2000, unique=True)
     language: str | None = Field(default=None, max_length=35)
-    published_at: datetime | None = Field(default=None, sa_type=sa.DateTime(timezone=True))
+    published_at: datetime | None = Field(default=None, sa_type=UtcDateTime())
     licence: str | None = Field(default=None, max_length=200)
     text: str | None = None
 

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CRISISGRAPH_DATABASE_URL ?= sqlite:///./var/crisisgraph.db
 
-.PHONY: run install install-dev migrate seed serve test lint typecheck contracts check clean
+.PHONY: run install install-dev migrate seed serve test lint typecheck contracts schema check clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -47,11 +47,17 @@ lint: install-dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-## contracts: models and migrations agree (generated contract files join this as they land)
+## contracts: models and migrations agree; the committed schema.graphql is the generated one
 contracts: install-dev
 	CRISISGRAPH_DATABASE_URL=sqlite:///./var/contracts-check.db $(BIN)/crisisgraph db upgrade
 	CRISISGRAPH_DATABASE_URL=sqlite:///./var/contracts-check.db $(BIN)/alembic check
 	rm -f var/contracts-check.db*
+	$(BIN)/strawberry export-schema schema.schema:schema --output var/schema.graphql > /dev/null
+	diff -u schema.graphql var/schema.graphql || (echo "schema.graphql is out of date: run 'make schema'" && exit 1)
+
+## schema: regenerate the committed contract files
+schema: install-dev
+	$(BIN)/strawberry export-schema schema.schema:schema --output schema.graphql
 
 check: lint contracts test
 

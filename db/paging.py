@@ -75,6 +75,14 @@ def encode_cursor(ordering: Ordering, row: Any) -> str:
     return base64.urlsafe_b64encode(payload + b"." + _sign(payload).encode()).decode().rstrip("=")
 
 
+def _python_type(column: Any) -> type:
+    try:
+        expected: type = column.type.python_type
+    except NotImplementedError:
+        return str
+    return str if expected is object else expected  # SQLModel's AutoString says object
+
+
 def decode_cursor(ordering: Ordering, cursor: str, *, argument: str) -> list[Any]:
     problem = ValidationError(
         f"is not a cursor of this list ({ordering.name}); use a cursor this list returned",
@@ -94,7 +102,13 @@ def decode_cursor(ordering: Ordering, cursor: str, *, argument: str) -> list[Any
         or len(values) != len(ordering.columns)
     ):
         raise problem
-    return [_decode_value(v) for v in values]
+    decoded = [_decode_value(v) for v in values]
+    for (column, _), value in zip(ordering.columns, decoded, strict=True):
+        # A forged cursor must not reach the database with a value of the wrong type.
+        expected = _python_type(column)
+        if type(value) is not expected and not (expected is float and type(value) is int):
+            raise problem
+    return decoded
 
 
 @dataclass(frozen=True)

@@ -29,14 +29,11 @@ operation only reads.
 from __future__ import annotations
 
 import logging
-import re
 import uuid
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
@@ -51,8 +48,7 @@ from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOpe
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
-from db.base import utcnow
-from db.keys import authenticate, key_scopes
+from api.auth import AuthError, authenticate_request
 from db.settings import Settings
 from schema.context import Context
 from schema.schema import schema as default_schema
@@ -68,7 +64,6 @@ logger = logging.getLogger(__name__)
 GRAPHQL_RESPONSE = "application/graphql-response+json"
 JSON = "application/json"
 SessionFactory = Callable[[], AsyncSession]
-BEARER = re.compile(r"Bearer +(\S+)", re.IGNORECASE)
 
 _CODES = {
     400: "BAD_REQUEST",
@@ -172,10 +167,6 @@ def execution_started(result: ExecutionResult) -> bool:
         e.path is not None or (e.extensions or {}).get("code") == TIMEOUT_CODE
         for e in result.errors or ()
     )
-
-
-def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
 class GraphQLApp(GraphQL[Context, None]):
@@ -290,25 +281,11 @@ class GraphQLApp(GraphQL[Context, None]):
         self, request: Request | WebSocket, session: AsyncSession
     ) -> tuple[frozenset[str], str | None]:
         """The scopes and name of the request's API key; none without an Authorization header."""
-        header = request.headers.get("authorization")
-        if header is None:
-            return frozenset(), None
-        match = BEARER.fullmatch(header.strip())
-        if match is None:
-            raise _unauthenticated(
-                "Malformed Authorization header: expected 'Bearer <API key>'", "invalid_request"
-            )
-        before = utcnow()
-        key = await authenticate(session, match.group(1))
-        if key is None:
-            raise _unauthenticated("Invalid API key: unknown or revoked", "invalid_token")
-        if key.last_used_at is not None and _aware(key.last_used_at) >= before:
-            try:  # authenticate() just recorded the use: keep it whatever the operation does
-                await session.commit()
-            except SQLAlchemyError:
-                logger.warning("Could not record the use of API key %s", key.name, exc_info=True)
-                await session.rollback()
-        return frozenset(str(s) for s in key_scopes(key)), key.name
+        try:
+            caller = await authenticate_request(request.headers, session)
+        except AuthError as exc:
+            raise _unauthenticated(exc.message, exc.error) from None
+        return caller.scopes, caller.key_name
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         from api.explorer import explorer_page

@@ -20,7 +20,7 @@ from sqlmodel import col
 from starlette.applications import Starlette
 from starlette.routing import Route
 
-import api.graphql
+import api.auth
 from api.app import create_app
 from api.graphql import GraphQLApp
 from db.keys import create_key, revoke_key
@@ -240,7 +240,7 @@ async def test_a_failure_while_authenticating_is_a_json_500_with_an_error_id(
     async def database_down(session: AsyncSession, secret: str) -> None:
         raise ConnectionRefusedError("database down")
 
-    monkeypatch.setattr(api.graphql, "authenticate", database_down)
+    monkeypatch.setattr(api.auth, "authenticate", database_down)
     caplog.set_level(logging.ERROR, logger="api.graphql")
 
     response = await post(client, UKRAINE, authorization=f"Bearer {read_key}")

@@ -8,11 +8,13 @@ from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.applications import Starlette
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from api import pages
 from api.explorer import static_mount
 from api.graphql import GraphQLApp
+from api.rest.problems import EXCEPTION_HANDLERS
+from api.rest.routes import routes as rest_routes
 from db.engine import make_engine, make_sessionmaker
 from db.settings import Settings, get_settings
 
@@ -48,8 +50,10 @@ def create_app(
             Route("/graphql", graphql),
             WebSocketRoute("/graphql", graphql),
             static_mount(),
+            Mount("/api/v1", routes=rest_routes()),
         ],
         lifespan=lifespan,
+        exception_handlers=EXCEPTION_HANDLERS,
     )
     app.state.settings = settings
     if sessions is not None:

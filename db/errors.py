@@ -30,3 +30,9 @@ class DuplicateError(DataError):
 
 class ConflictError(DataError):
     code = "conflict"
+
+
+class PreconditionFailedError(DataError):
+    """The client's copy is stale: the record changed since the client read it."""
+
+    code = "precondition_failed"

@@ -258,3 +258,23 @@ async def to_dicts(session: AsyncSession, kind: str, rows: Sequence[Any]) -> lis
         refs.want(kind, row)
     await refs.load(session)
     return [_one(kind, row, refs) for row in rows]
+
+
+async def children_dicts(
+    session: AsyncSession, kind: str, parent_column: str, parent_ids: Sequence[int]
+) -> dict[int, list[dict[str, Any]]]:
+    """The canonical forms of the records of one kind that point at each parent (participants
+    of engagements, citations of claims, ...), grouped by parent, in creation order."""
+    model = KIND_MODELS[kind]
+    column = col(getattr(model, parent_column))
+    rows = list(
+        (
+            await session.execute(
+                select(model).where(column.in_(list(parent_ids))).order_by(column, col(model.id))  # type: ignore[attr-defined]
+            )
+        ).scalars()
+    )
+    out: dict[int, list[dict[str, Any]]] = {p: [] for p in parent_ids}
+    for row, item in zip(rows, await to_dicts(session, kind, rows), strict=True):
+        out[getattr(row, parent_column)].append(item)
+    return out

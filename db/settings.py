@@ -77,6 +77,18 @@ class Settings(BaseSettings):
     graphql_timeout_seconds: float = Field(
         default=10.0, gt=0, description="Longest an operation may execute before it is cancelled."
     )
+    reads_need_key: bool = Field(
+        default=False, description="When true, reading (REST and GraphQL) needs an API key too."
+    )
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, description="Largest request body accepted (413 above it)."
+    )
+    change_feed_settle_seconds: float = Field(
+        default=2.0,
+        ge=0,
+        description="The change feed holds back changes younger than this, so a transaction "
+        "that commits late cannot slip in behind a page a client already read.",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -1,4 +1,10 @@
 # syntax=docker/dockerfile:1
+# Front-end assets (GraphiQL and the API reference), pinned by package-lock.json.
+FROM node:20-slim AS assets
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 # Build stage: install the locked dependencies into a virtual environment.
 FROM python:3.11-slim AS build
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
@@ -12,6 +18,10 @@ COPY api ./api
 COPY schema ./schema
 COPY db ./db
 COPY cli ./cli
+COPY scripts ./scripts
+COPY package.json ./
+COPY --from=assets /app/node_modules ./node_modules
+RUN /opt/venv/bin/python scripts/build_explorer.py && /opt/venv/bin/python scripts/build_docs_assets.py
 RUN /opt/venv/bin/pip install --no-deps .
 
 # Runtime stage: the environment and the files Alembic reads, run as an unprivileged user.

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
 from db.actors import Actor, rows_with_actor, with_actor
+from db.engagements import actor_clause
 from db.enums import ClaimStatus, DatePrecision, StancePosition
 from db.errors import ValidationError
 from db.ids import new_id
@@ -297,3 +298,46 @@ async def update_stance_of_claim(
     claim = await session.get(Claim, stance.claim_id)
     assert claim is not None
     return claim
+
+
+# --- reading for REST: stances as a list of their own, an engagement's claims --------------------
+
+
+@dataclass(frozen=True)
+class StanceFilter:
+    claims: Sequence[str] = ()  # claim public IDs
+    actors: Sequence[str] = ()  # leader, country or group public IDs
+    positions: Sequence[StancePosition] = ()
+    statements: Sequence[str] = ()  # statement public IDs
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        s = Stance
+        out: list[ColumnElement[bool]] = []
+        if self.claims:
+            out.append(
+                col(s.claim_id).in_(
+                    select(col(Claim.id)).where(col(Claim.public_id).in_(list(self.claims)))
+                )
+            )
+        if self.actors:
+            out.append(actor_clause(s.leader_id, s.country_code, s.group_id, self.actors))
+        if self.positions:
+            out.append(col(s.position).in_(list(self.positions)))
+        if self.statements:
+            out.append(
+                col(s.statement_id).in_(
+                    select(col(Statement.id)).where(
+                        col(Statement.public_id).in_(list(self.statements))
+                    )
+                )
+            )
+        return out
+
+
+def stances_query(filters: StanceFilter | None = None) -> Select[Any]:
+    return select(Stance).where(*(filters.clauses() if filters else []))
+
+
+def claims_of_engagement_query(engagement_id: int) -> Select[Any]:
+    """The claims made in one engagement (as claims_of_engagements, as a query to page)."""
+    return claims_query().where(col(Claim.engagement_id) == engagement_id)

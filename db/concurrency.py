@@ -16,7 +16,6 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
-from db.base import utcnow
 from db.errors import PreconditionFailedError
 from db.records import get_by_public_id
 from db.serialize import iso
@@ -49,7 +48,9 @@ async def claim_if_match(
     result = await session.execute(
         update(model)
         .where(col(model.id) == row.id, col(model.updated_at) == seen)  # type: ignore[attr-defined]
-        .values(updated_at=utcnow())
+        # Writing the value it already has takes the lock without changing the record: a
+        # write that then changes nothing leaves updated_at, the ETag and the change feed alone.
+        .values(updated_at=seen)
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]

@@ -108,3 +108,9 @@ async def count_countries(session: AsyncSession, filters: CountryFilter | None) 
 async def countries_by_codes(session: AsyncSession, codes: Sequence[str]) -> dict[str, Country]:
     rows = await session.execute(select(Country).where(col(Country.code).in_(list(codes))))
     return {c.code: c for c in rows.scalars()}
+
+
+async def find_country(session: AsyncSession, key: str) -> Country | None:
+    """By public ID ("country_UA") or ISO alpha-2 or alpha-3 code in any case; None when unknown."""
+    code = key[len("country_") :] if key.startswith("country_") else key
+    return await get_country(session, code)

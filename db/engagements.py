@@ -21,7 +21,7 @@ from db.enums import (
 )
 from db.errors import ValidationError
 from db.ids import new_id
-from db.models import Engagement, Group, Leader, Participant
+from db.models import Country, Engagement, Group, Leader, Participant
 from db.paging import (
     Ordering,
     Page,
@@ -367,3 +367,75 @@ async def add_participant_to(session: AsyncSession, data: ParticipantCreate) -> 
     engagement = await session.get(Engagement, participant.engagement_id)
     assert engagement is not None  # the foreign key guarantees it
     return engagement
+
+
+# --- reading for REST: filtered queries over participants and one actor's engagements ------------
+
+
+def actor_clause(
+    leader_column: Any, country_column: Any, group_column: Any, ids: Sequence[str]
+) -> ColumnElement[bool]:
+    """Rows whose actor (three columns: leader, country, group) is any of these public IDs."""
+    wanted = list(ids)
+    return or_(
+        col(leader_column).in_(select(col(Leader.id)).where(col(Leader.public_id).in_(wanted))),
+        col(group_column).in_(select(col(Group.id)).where(col(Group.public_id).in_(wanted))),
+        col(country_column).in_(
+            select(col(Country.code)).where(col(Country.public_id).in_(wanted))
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ParticipantFilter:
+    engagements: Sequence[str] = ()  # engagement public IDs
+    actors: Sequence[str] = ()  # leader, country or group public IDs
+    roles: Sequence[ParticipantRole] = ()
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        p = Participant
+        out: list[ColumnElement[bool]] = []
+        if self.engagements:
+            out.append(
+                col(p.engagement_id).in_(
+                    select(col(Engagement.id)).where(
+                        col(Engagement.public_id).in_(list(self.engagements))
+                    )
+                )
+            )
+        if self.actors:
+            out.append(actor_clause(p.leader_id, p.country_code, p.group_id, self.actors))
+        if self.roles:
+            out.append(col(p.role).in_(list(self.roles)))
+        return out
+
+
+def participants_query(filters: ParticipantFilter | None = None) -> Select[Any]:
+    return select(Participant).where(*(filters.clauses() if filters else []))
+
+
+def engagements_of_actor_query(
+    kind: str, key: Any, filters: EngagementFilter | None = None
+) -> Select[Any]:
+    """The engagements one actor (a leader id, country code or group id) took part in, with the
+    same rule as the nested GraphQL lists: a country takes part directly or through one of its
+    leaders."""
+    query, parent = _by_actor(kind, filters)
+    return query.where(parent == key)
+
+
+class ParticipantUpdate(SQLModel):
+    role: ParticipantRole | None = None
+
+
+async def update_participant(
+    session: AsyncSession, public_id: str, data: ParticipantUpdate
+) -> Participant:
+    participant = await get_by_public_id(session, Participant, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "role" in changes:
+        if changes["role"] is None:
+            raise ValidationError("cannot be null", field="role")
+        participant.role = changes["role"]
+    await flush(session, "participant")
+    return participant

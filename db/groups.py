@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import Field, SQLModel, col
 
 from db.actors import Actor, rows_with_actor, with_actor
+from db.engagements import actor_clause
 from db.enums import GroupKind, MembershipRole
 from db.ids import new_id
 from db.models import Group, Membership
@@ -235,3 +236,39 @@ async def members_of_memberships(
         Membership.member_group_id,
     )
     return {m.id: a for m, a in rows_with_actor((await session.execute(query)).all()) if m.id}
+
+
+# --- reading for REST: memberships as a list of their own ----------------------------------------
+
+
+@dataclass(frozen=True)
+class MembershipFilter:
+    groups: Sequence[str] = ()  # group public IDs
+    members: Sequence[str] = ()  # leader, country or group public IDs
+    roles: Sequence[MembershipRole] = ()
+    as_of: date | None = None  # in force on this day (start inclusive, end exclusive)
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        m = Membership
+        out: list[ColumnElement[bool]] = []
+        if self.groups:
+            out.append(
+                col(m.group_id).in_(
+                    select(col(Group.id)).where(col(Group.public_id).in_(list(self.groups)))
+                )
+            )
+        if self.members:
+            out.append(
+                actor_clause(
+                    m.member_leader_id, m.member_country_code, m.member_group_id, self.members
+                )
+            )
+        if self.roles:
+            out.append(col(m.role).in_(list(self.roles)))
+        if self.as_of is not None:
+            out.append(in_force_on(col(m.start_date), col(m.end_date), self.as_of))
+        return out
+
+
+def memberships_query(filters: MembershipFilter | None = None) -> Select[Any]:
+    return select(Membership).where(*(filters.clauses() if filters else []))

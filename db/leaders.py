@@ -261,3 +261,53 @@ async def update_position(session: AsyncSession, public_id: str, data: PositionU
     check_dates(position.start_date, position.end_date)
     await flush(session, "position")
     return position
+
+
+# --- reading for REST: positions as a list of their own, a country's office holders --------------
+
+
+@dataclass(frozen=True)
+class PositionFilter:
+    leaders: Sequence[str] = ()  # leader public IDs
+    countries: Sequence[str] = ()  # ISO codes of the country the office is held in
+    groups: Sequence[str] = ()  # group public IDs
+    kinds: Sequence[PositionKind] = ()
+    as_of: date | None = None  # in force on this day (start inclusive, end exclusive)
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        p = Position
+        out: list[ColumnElement[bool]] = []
+        if self.leaders:
+            out.append(
+                col(p.leader_id).in_(
+                    select(col(Leader.id)).where(col(Leader.public_id).in_(list(self.leaders)))
+                )
+            )
+        if self.countries:
+            codes = [iso_alpha2(c, field="countries") for c in self.countries]
+            out.append(col(p.country_code).in_(codes))
+        if self.groups:
+            out.append(
+                col(p.group_id).in_(
+                    select(col(Group.id)).where(col(Group.public_id).in_(list(self.groups)))
+                )
+            )
+        if self.kinds:
+            out.append(col(p.kind).in_(list(self.kinds)))
+        if self.as_of is not None:
+            out.append(in_force_on(col(p.start_date), col(p.end_date), self.as_of))
+        return out
+
+
+def positions_query(filters: PositionFilter | None = None) -> Select[Any]:
+    return select(Position).where(*(filters.clauses() if filters else []))
+
+
+def leaders_of_country_query(code: str, as_of: date) -> Select[Any]:
+    """The people holding any position for a country on a date (as leaders_of_countries, for
+    one country, as a query to page)."""
+    holders = select(col(Position.leader_id)).where(
+        col(Position.country_code) == code,
+        in_force_on(col(Position.start_date), col(Position.end_date), as_of),
+    )
+    return select(Leader).where(col(Leader.id).in_(holders))

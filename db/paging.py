@@ -9,6 +9,7 @@ error that names the argument.
 from __future__ import annotations
 
 import base64
+import enum
 import hashlib
 import json
 from collections.abc import Sequence
@@ -80,7 +81,9 @@ def _python_type(column: Any) -> type:
         expected: type = column.type.python_type
     except NotImplementedError:
         return str
-    return str if expected is object else expected  # SQLModel's AutoString says object
+    if expected is object or issubclass(expected, enum.Enum):
+        return str  # SQLModel's AutoString says object; enums travel as their string values
+    return expected
 
 
 def decode_cursor(ordering: Ordering, cursor: str, *, argument: str) -> list[Any]:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import SQLModel, col
 
@@ -193,3 +195,77 @@ async def add_citation_with_source(
     source = await session.get(Source, citation.source_id)
     assert source is not None  # the foreign key guarantees it
     return citation, source
+
+
+# --- reading for REST: sources and citations as lists of their own -------------------------------
+
+
+def sources_query() -> Select[Any]:
+    return select(Source)
+
+
+@dataclass(frozen=True)
+class CitationFilter:
+    sources: Sequence[str] = ()  # source public IDs
+    targets: Sequence[str] = ()  # public IDs of cited records (engagement, statement, ...)
+
+    def clauses(self) -> list[ColumnElement[bool]]:
+        out: list[ColumnElement[bool]] = []
+        if self.sources:
+            out.append(
+                col(Citation.source_id).in_(
+                    select(col(Source.id)).where(col(Source.public_id).in_(list(self.sources)))
+                )
+            )
+        if self.targets:
+            by_kind: dict[str, list[str]] = {}
+            for target in self.targets:
+                kind = id_type(target)
+                if kind in CITABLE:
+                    by_kind.setdefault(kind, []).append(target)
+            parts: list[ColumnElement[bool]] = []
+            for kind, ids in by_kind.items():
+                model, column = CITABLE[kind]
+                parts.append(
+                    col(getattr(Citation, column)).in_(
+                        select(col(model.id)).where(col(model.public_id).in_(ids))  # type: ignore[attr-defined]
+                    )
+                )
+            out.append(or_(*parts) if parts else false())
+        return out
+
+
+def citations_query(filters: CitationFilter | None = None) -> Select[Any]:
+    return select(Citation).where(*(filters.clauses() if filters else []))
+
+
+# --- changing citations ---------------------------------------------------------------------
+
+
+class CitationUpdate(SQLModel):
+    """A corrected excerpt or offsets, checked against the source text again. An excerpt given
+    without offsets is looked up in the text (it must occur exactly once)."""
+
+    excerpt: str | None = None
+    start: int | None = None
+    end: int | None = None
+
+
+async def update_citation(session: AsyncSession, public_id: str, data: CitationUpdate) -> Citation:
+    citation = await get_by_public_id(session, Citation, public_id)
+    changes = data.model_dump(exclude_unset=True)
+    if "excerpt" in changes and changes["excerpt"] is None:
+        raise ValidationError("cannot be null", field="excerpt")
+    source = await session.get(Source, citation.source_id)
+    assert source is not None  # the foreign key guarantees it
+    excerpt = changes.get("excerpt", citation.excerpt)
+    if "start" in changes or "end" in changes:
+        start, end = changes.get("start"), changes.get("end")
+    elif "excerpt" in changes:
+        start = end = None  # find the new excerpt in the text
+    else:
+        start, end = citation.start_offset, citation.end_offset
+    citation.start_offset, citation.end_offset = locate_excerpt(source.text, excerpt, start, end)
+    citation.excerpt = excerpt
+    await flush(session, "citation")
+    return citation

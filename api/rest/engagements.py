@@ -20,6 +20,7 @@ from db.enums import (
     EngagementStatus,
     ParticipantRole,
 )
+from db.errors import DataError
 from db.models import Engagement
 from db.serialize import children_dicts, iso
 
@@ -41,8 +42,15 @@ def engagement_filter(params: Params) -> q.EngagementFilter:
     )
 
 
+_PARAMS = {"countries": "country", "leaders": "leader", "groups": "group", "to": "to"}
+
+
 def engagement_query(params: Params) -> Select[Any]:
-    return q.engagements_query(engagement_filter(params))
+    try:
+        return q.engagements_query(engagement_filter(params))
+    except DataError as exc:  # the data layer names its filter fields; name the parameters
+        exc.field = _PARAMS.get(exc.field or "", exc.field)
+        raise
 
 
 class EngagementIn(Input):

@@ -11,6 +11,7 @@ import logging
 import uuid
 from typing import Any
 
+from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -116,8 +117,10 @@ def from_data_error(exc: errors.DataError, *, where: str = "field") -> Problem:
         errors.PreconditionFailedError: 412,
     }.get(type(exc), 400 if where == "param" else 422)
     slug = "duplicate" if isinstance(exc, errors.DuplicateError) else None
-    detail = f"{exc.field}: {exc.message}" if exc.field else exc.message
-    located = {where: exc.field} if exc.field else {}
+    # Bodies are camelCase like every response; query parameters keep their own names.
+    name = to_camel(exc.field) if exc.field and where == "field" and "_" in exc.field else exc.field
+    detail = f"{name}: {exc.message}" if name else exc.message
+    located = {where: name} if name else {}
     return Problem(status, detail, slug=slug, **located)  # type: ignore[arg-type]
 
 

@@ -1,0 +1,66 @@
+"""/api/v1/search?q=: one search box across names, aliases, titles, statement and claim text, with
+the matching GraphQL's ``search`` uses (db.search: case, accents and transliteration folded;
+leaders first, then groups, countries, engagements, statements, claims; whole-name hits first in
+each type)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from api.rest.params import Params
+from api.rest.problems import Problem, from_data_error
+from api.rest.resource import reading
+from api.rest.subresources import renamed
+from db import errors
+from db.search import MAX_HITS, search
+from db.serialize import to_dicts
+
+DEFAULT_HITS = 20
+
+
+def _limit(params: Params) -> int:
+    value = params.text("limit")
+    if value is None:
+        return DEFAULT_HITS
+    if not value.isdigit() or not 1 <= int(value) <= MAX_HITS:
+        raise Problem(400, f"'limit' is a whole number from 1 to {MAX_HITS}", param="limit")
+    return int(value)
+
+
+async def search_endpoint(request: Request) -> Response:
+    params = Params(request.query_params, ("q", "limit"))
+    query = params.text("q")
+    if query is None:
+        raise Problem(400, "give the words to search for as q", param="q")
+    limit = _limit(params)
+    async with reading(request) as session:
+        try:
+            hits = await search(session, query, limit)
+        except errors.DataError as exc:
+            raise from_data_error(
+                renamed(exc, {"query": "q", "first": "limit"}), where="param"
+            ) from None
+        # One serialisation batch per kind, then back in the order of the hits.
+        records: dict[int, dict[str, Any]] = {}
+        for kind in dict.fromkeys(h.kind for h in hits):
+            indexes = [i for i, h in enumerate(hits) if h.kind == kind]
+            rendered = await to_dicts(session, kind, [hits[i].record for i in indexes])
+            records.update(zip(indexes, rendered, strict=True))
+    data = [
+        {
+            "type": hit.kind.upper(),
+            "id": records[i]["id"],
+            "label": hit.label,
+            "exact": hit.exact,
+            "record": records[i],
+        }
+        for i, hit in enumerate(hits)
+    ]
+    return JSONResponse({"data": data})
+
+
+ROUTES = [Route("/search", search_endpoint, methods=["GET", "HEAD"])]

@@ -55,6 +55,16 @@ class Context:
                 raise
             return result
 
+    async def end_read(self) -> None:
+        """End the session's transaction, give its connection back to the pool, and forget what
+        the DataLoaders cached. A context that lives on (a WebSocket's, serving subscriptions)
+        calls it between events, so each event reads the database as it is now (a SQLite read
+        transaction keeps its snapshot) and no connection stays idle in a transaction while
+        the subscription waits."""
+        async with self._lock:
+            await self.session.close()
+        self._loaders.clear()
+
     def loader(
         self,
         path: Any,

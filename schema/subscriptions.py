@@ -37,7 +37,11 @@ class Subscription:
         ] = None,
     ) -> AsyncGenerator[Engagement, None]:
         filters = db_filter(filter)
+        # Authenticating the socket may have begun a transaction: each event reads afresh.
+        await info.context.end_read()
         async for public_id in hub.subscribe(info.context.settings):
             engagement = await _matching(info, public_id, filters)
             if engagement is not None:
                 yield engagement
+            # The event is sent (or filtered out): hold no transaction while waiting.
+            await info.context.end_read()

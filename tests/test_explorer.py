@@ -1,37 +1,32 @@
 """The GraphiQL explorer at /graphql works with no internet: headless Chromium loads the page from
-a real uvicorn server, every request to a host other than this machine is refused, and the page
-must still render GraphiQL with the explorer plugin, run queries and show their results.
-
-The app under test comes from the `app` fixture alone; to test the real application, make it
-return `api.app.create_app(settings)` once its /graphql view serves `explorer_page()`.
+the real application (`crisisgraph serve`, a uvicorn process on a migrated and seeded SQLite file,
+see tests/servers.py), every request to a host other than this machine is refused, and the page
+must still render GraphiQL with the explorer plugin, run queries and subscriptions, and show their
+results.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import socket
-import threading
-import time
-import urllib.request
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-import strawberry
-import uvicorn
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect, sync_playwright
+from playwright.sync_api import Request as BrowserRequest
 from playwright.sync_api import Route as BrowserRoute
-from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import HTMLResponse, Response
-from starlette.routing import Route, WebSocketRoute
-from starlette.types import ASGIApp
-from strawberry.asgi import GraphQL
+from playwright.sync_api import WebSocket as BrowserWebSocket
 
-from api.explorer import ASSETS_DIR, assets_built, explorer_page, static_mount
+from api.explorer import ASSETS_DIR, assets_built, explorer_page
+from tests.servers import (
+    PreparedDatabase,
+    ServerProcess,
+    post_graphql,
+    prepared_database,
+    running_server,
+)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -54,79 +49,43 @@ ASSETS_MISSING = (
     "run `npm ci && python scripts/build_explorer.py`"
 )
 
-
-# A tiny schema standing in for the real one until the real /graphql view lands.
-@strawberry.type
-class Query:
-    @strawberry.field
-    def hello(self) -> str | None:
-        return "world"
+# The longest wait for a subscription's result (the server may start listening a moment after
+# GraphiQL sent the subscription).
+RESULT_TIMEOUT_MS = 20_000
 
 
-@strawberry.type
-class Subscription:
-    @strawberry.subscription
-    async def countdown(self, start: int = 3) -> AsyncGenerator[int, None]:
-        for n in range(start, 0, -1):
-            yield n
-
-
-class ExplorerGraphQL(GraphQL):
-    """Strawberry's ASGI view, answering a browser's GET with our offline page."""
-
-    async def render_graphql_ide(self, request: Request) -> Response:
-        return HTMLResponse(explorer_page())
-
-
-def build_test_app() -> Starlette:
-    graphql = ExplorerGraphQL(strawberry.Schema(query=Query, subscription=Subscription))
-    return Starlette(
-        routes=[
-            static_mount(),
-            Route("/graphql", graphql),
-            WebSocketRoute("/graphql", graphql),
-        ]
-    )
-
-
-@pytest.fixture(scope="module")
-def app() -> ASGIApp:
-    """The app under test: the one fixture to change to test `api.app.create_app()`."""
-    return build_test_app()
-
-
-@pytest.fixture(scope="module")
-def base_url(app: ASGIApp) -> Iterator[str]:
-    """A real uvicorn server for `app` on a free loopback port, in a background thread."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app, host="127.0.0.1", port=port, log_level="warning", ws="websockets-sansio"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("uvicorn did not start")
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=15)
-        sock.close()
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def skip_without_browser() -> None:
     if not CHROMIUM.exists():
         pytest.skip(CHROMIUM_MISSING)
     if not assets_built():
         pytest.skip(ASSETS_MISSING)
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PreparedDatabase]:
+    """A migrated SQLite file with the seed and a write key, committed for the server."""
+    skip_without_browser()  # no need for a database the tests cannot use
+    with prepared_database("sqlite", tmp_path_factory.mktemp("explorer-db"), "explorer") as db:
+        yield db
+
+
+@pytest.fixture(scope="module")
+def server(
+    database: PreparedDatabase, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ServerProcess]:
+    """The real application: `crisisgraph serve` on a free loopback port."""
+    with running_server(database.url, tmp_path_factory.mktemp("explorer-server")) as process:
+        yield process
+
+
+@pytest.fixture(scope="module")
+def base_url(server: ServerProcess) -> str:
+    return server.base_url
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    skip_without_browser()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
@@ -140,7 +99,12 @@ class OfflinePage:
     page: Page
     blocked: list[str] = field(default_factory=list)
     websockets: list[str] = field(default_factory=list)
+    frames_sent: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+
+    def watch(self, websocket: BrowserWebSocket) -> None:
+        self.websockets.append(websocket.url)
+        websocket.on("framesent", lambda payload: self.frames_sent.append(str(payload)))
 
 
 def is_local(url: str) -> bool:
@@ -162,10 +126,15 @@ def offline(browser: Browser) -> Iterator[OfflinePage]:
             result.blocked.append(route.request.url)
             route.abort()
 
+    def guard_websocket(route: WebSocketRoute) -> None:
+        result.blocked.append(route.url)
+        route.close()
+
     context.route("**/*", guard)
+    context.route_web_socket(lambda url: not is_local(url), guard_websocket)
     # Requests the router may not see (service workers, pre-connects) and WebSockets.
     page.on("request", lambda r: None if is_local(r.url) else result.blocked.append(r.url))
-    page.on("websocket", lambda ws: result.websockets.append(ws.url))
+    page.on("websocket", result.watch)
     page.on("pageerror", lambda exc: result.errors.append(f"page error: {exc}"))
     page.on(
         "console",
@@ -206,6 +175,14 @@ def set_query(page: Page, query: str) -> None:
     )
 
 
+def sent_query(request: BrowserRequest) -> str:
+    """The GraphQL document a POST to /graphql carried."""
+    body = request.post_data_json
+    assert isinstance(body, dict), request.post_data
+    query: str = body["query"]
+    return query
+
+
 def assert_stayed_local(offline: OfflinePage) -> None:
     assert offline.blocked == [], f"requests to other hosts: {offline.blocked}"
     assert all(is_local(url) for url in offline.websockets), offline.websockets
@@ -228,14 +205,15 @@ def test_explorer_runs_a_query_offline(offline: OfflinePage, base_url: str, tmp_
     expect(page.get_by_role("button", name="Hide GraphiQL Explorer")).to_be_visible()
     explorer = page.locator(".graphiql-explorer-root")
     expect(explorer).to_be_visible()
-    expect(explorer).to_contain_text("hello")  # it read the schema through the fetcher
+    expect(explorer).to_contain_text("leaders")  # it read the schema through the fetcher
 
-    set_query(page, "{ hello }")
+    query = '{ country(code: "UA") { name } }'
+    set_query(page, query)
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/graphql")) as sent:
         page.locator(".graphiql-execute-button").click()
     assert sent.value.headers["accept"] == "application/graphql-response+json, application/json"
-    assert sent.value.post_data_json["query"] == "{ hello }"
-    expect(page.locator(".graphiql-response")).to_contain_text('"hello": "world"')
+    assert sent_query(sent.value) == query
+    expect(page.locator(".graphiql-response")).to_contain_text('"name": "Ukraine"')
 
     page.screenshot(path=os.environ.get(SCREENSHOT_ENV) or str(tmp_path / "explorer.png"))
     assert_stayed_local(offline)
@@ -246,39 +224,75 @@ def test_explorer_plugin_builds_the_query(offline: OfflinePage, base_url: str) -
     page = open_explorer(offline, base_url)
     set_query(page, "")
 
-    # Ticking a field in the explorer writes the query; Ctrl+Enter runs it.
-    page.locator(".graphiql-explorer-root").get_by_text("hello", exact=True).click()
-    expect(page.locator(".graphiql-query-editor")).to_contain_text("hello")
+    # Ticking fields in the explorer writes the query; Ctrl+Enter runs it.
+    explorer = page.locator(".graphiql-explorer-root")
+    explorer.get_by_text("countries", exact=True).click()
+    explorer.get_by_text("totalCount", exact=True).click()
+    editor = page.locator(".graphiql-query-editor")
+    expect(editor).to_contain_text("countries")
+    expect(editor).to_contain_text("totalCount")
     page.locator(QUERY_EDITOR).click()
-    page.keyboard.press("Control+Enter")
-    expect(page.locator(".graphiql-response")).to_contain_text('"hello": "world"')
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/graphql")) as sent:
+        page.keyboard.press("Control+Enter")
+    assert " ".join(sent_query(sent.value).split()) == "query MyQuery { countries { totalCount } }"
+    expect(page.locator(".graphiql-response")).to_contain_text('"totalCount": 249')
     assert_stayed_local(offline)
 
 
-def has_countdown_subscription(base_url: str) -> bool:
-    body = json.dumps({"query": "{ __schema { subscriptionType { fields { name } } } }"})
-    request = urllib.request.Request(
-        f"{base_url}/graphql",
-        data=body.encode(),
-        headers={"Content-Type": "application/json", "Accept": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as response:
-        subscriptions = json.load(response)["data"]["__schema"]["subscriptionType"]
-    return subscriptions is not None and any(
-        f["name"] == "countdown" for f in subscriptions["fields"]
-    )
+ENGAGEMENT_ADDED = """subscription {
+  engagementAdded(filter: {countries: ["UA"]}) { title location { country { code } } }
+}"""
+CREATE_ENGAGEMENT = """mutation ($input: CreateEngagementInput!) {
+  createEngagement(input: $input) { __typename ... on Engagement { id title } }
+}"""
+
+
+def wait_for_subscribe_frame(offline: OfflinePage) -> None:
+    """Wait until GraphiQL has sent a graphql-transport-ws `subscribe` message."""
+    for _ in range(RESULT_TIMEOUT_MS // 50):
+        if any('"subscribe"' in frame for frame in offline.frames_sent):
+            return
+        offline.page.wait_for_timeout(50)
+    pytest.fail(f"GraphiQL sent no subscribe message; frames sent: {offline.frames_sent}")
 
 
 @pytest.mark.browser
-def test_explorer_runs_a_subscription_over_websocket(offline: OfflinePage, base_url: str) -> None:
-    if not has_countdown_subscription(base_url):
-        pytest.skip("the schema under test has no `countdown` subscription")
-    page = open_explorer(offline, base_url)
-
-    set_query(page, "subscription { countdown(start: 3) }")
+def test_explorer_runs_a_subscription_over_websocket(
+    offline: OfflinePage, server: ServerProcess, database: PreparedDatabase
+) -> None:
+    page = open_explorer(offline, server.base_url)
+    set_query(page, ENGAGEMENT_ADDED)
     page.locator(".graphiql-execute-button").click()
-    expect(page.locator(".graphiql-response")).to_contain_text('"countdown": 1')
+    wait_for_subscribe_frame(offline)
 
-    host = urlsplit(base_url).netloc
+    # The server may start listening a moment after the subscribe message: create the
+    # engagement (again, a bounded number of times) until the subscription shows it.
+    title = "Explorer: talks in Kyiv"
+    response = page.locator(".graphiql-response")
+    for attempt in range(1, 11):
+        created = post_graphql(
+            server,
+            CREATE_ENGAGEMENT,
+            {
+                "input": {
+                    "kind": "MEETING",
+                    "title": title,
+                    "startDate": "2022-02-01",
+                    "locationCountry": "UA",
+                }
+            },
+            key=database.write_key,
+        )
+        assert created["data"]["createEngagement"]["__typename"] == "Engagement", created
+        try:
+            expect(response).to_contain_text(f'"title": "{title}"', timeout=RESULT_TIMEOUT_MS // 10)
+            break
+        except AssertionError:
+            if attempt == 10:
+                server.check_alive()
+                raise
+    expect(response).to_contain_text('"code": "UA"')
+
+    host = urlsplit(server.base_url).netloc
     assert f"ws://{host}/graphql" in offline.websockets
     assert_stayed_local(offline)

@@ -4,25 +4,27 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CRISISGRAPH_DATABASE_URL ?= sqlite:///./var/crisisgraph.db
 
-.PHONY: run install install-dev migrate seed serve test lint typecheck contracts schema check clean
+.PHONY: run install install-dev migrate seed serve test lint typecheck contracts schema openapi check clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(VENV)/.installed-run: requirements.lock pyproject.toml package-lock.json scripts/build_explorer.py | $(BIN)/python
+$(VENV)/.installed-run: requirements.lock pyproject.toml package-lock.json scripts/build_explorer.py scripts/build_docs_assets.py | $(BIN)/python
 	$(BIN)/pip install -q -r requirements.lock
 	$(BIN)/pip install -q --no-deps -e .
 	npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python scripts/build_explorer.py
+	$(BIN)/python scripts/build_docs_assets.py
 	touch $@
 
-$(VENV)/.installed-dev: requirements-dev.lock requirements.lock pyproject.toml package-lock.json scripts/build_explorer.py | $(BIN)/python
+$(VENV)/.installed-dev: requirements-dev.lock requirements.lock pyproject.toml package-lock.json scripts/build_explorer.py scripts/build_docs_assets.py | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.lock
 	$(BIN)/pip install -q --no-deps -e .
 	npm ci --no-audit --no-fund --loglevel=error
 	$(BIN)/python scripts/build_explorer.py
+	$(BIN)/python scripts/build_docs_assets.py
 	touch $@ $(VENV)/.installed-run
 
 install: $(VENV)/.installed-run
@@ -54,12 +56,18 @@ contracts: install-dev
 	rm -f var/contracts-check.db*
 	$(BIN)/strawberry export-schema schema.schema:schema --output var/schema.graphql > /dev/null
 	diff -u schema.graphql var/schema.graphql || (echo "schema.graphql is out of date: run 'make schema'" && exit 1)
+	$(BIN)/python scripts/export_openapi.py --check
 
-## schema: regenerate the committed contract files
+## schema: regenerate the committed contract files (schema.graphql and openapi.json)
 schema: install-dev
 	$(BIN)/strawberry export-schema schema.schema:schema --output schema.graphql
+	$(BIN)/python scripts/export_openapi.py  # GraphQL descriptions feed openapi.json
 
 check: lint contracts test
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-*
+
+## openapi: regenerate the committed OpenAPI document
+openapi: install-dev
+	$(BIN)/python scripts/export_openapi.py

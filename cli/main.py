@@ -145,6 +145,7 @@ def serve(
         host=host or settings.host,
         port=port or settings.port,
         log_level=settings.log_level,
+        access_log=False,  # the app logs each request itself, as JSON, without query strings
     )
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
+from typing import Annotated, Any
 
 from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 SUPPORTED_SCHEMES = ("sqlite+aiosqlite", "postgresql+asyncpg")
+_ORIGIN = re.compile(r"^https?://[^/\s?#]+$")
 
 
 class SettingsError(ValueError):
@@ -89,6 +92,68 @@ class Settings(BaseSettings):
         description="The change feed holds back changes younger than this, so a transaction "
         "that commits late cannot slip in behind a page a client already read.",
     )
+
+    # Cross-origin requests (browsers). No origin is allowed unless listed; reads (GET, HEAD,
+    # OPTIONS) are then allowed from the listed origins, writes only with cors_allow_writes.
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Origins allowed to call the API from a browser, comma-separated "
+        "(https://app.example.org,http://localhost:5173), or * for any; none by default.",
+    )
+    cors_allow_writes: bool = Field(
+        default=False,
+        description="Also allow POST, PUT, PATCH and DELETE from the allowed origins.",
+    )
+
+    # Rate limits, per API key (a hash of it) or, without one, per client address: a fixed
+    # window of rate_limit_window_seconds, started by the client's first request in it.
+    rate_limits_enabled: bool = Field(default=True, description="Apply the rate limits.")
+    rate_limit_reads: int = Field(
+        default=600, ge=1, description="Reads (GET, HEAD, OPTIONS, GraphQL queries) per window."
+    )
+    rate_limit_writes: int = Field(
+        default=120,
+        ge=1,
+        description="Writes (POST, PUT, PATCH, DELETE, GraphQL mutations) per window.",
+    )
+    rate_limit_window_seconds: int = Field(
+        default=60, ge=1, le=86_400, description="The length of a rate-limit window."
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Count rate limits in this Redis (redis://host:6379/0), shared by every "
+        "server process that names it; in each process's memory when unset.",
+    )
+    rate_limit_key_prefix: str = Field(
+        default="crisisgraph:ratelimit",
+        min_length=1,
+        description="Prefix of the rate-limit counters' Redis keys.",
+    )
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _check_origins(cls, value: list[str]) -> list[str]:
+        origins = [origin.rstrip("/") for origin in value]
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ValueError(f"{origin!r} is not an origin: write scheme://host[:port], or *")
+        return origins
+
+    @field_validator("redis_url")
+    @classmethod
+    def _check_redis_url(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            return None
+        if value is not None and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("use redis://host:port/db, rediss://... or unix:///path")
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -26,6 +26,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from api.rest.openapi import Operation, Param, Reply, any_record, register
 from api.rest.params import Params
 from api.rest.problems import Problem, from_data_error
 from api.rest.resource import reading
@@ -112,3 +113,76 @@ async def changes(request: Request) -> Response:
 
 
 ROUTES: list[BaseRoute] = [Route("/changes", changes, methods=["GET", "HEAD"])]
+
+_CHANGE = {
+    "type": "object",
+    "properties": {
+        "seq": {"type": "integer", "description": "The change's place in the feed."},
+        "op": {"type": "string", "enum": ["create", "update", "delete"]},
+        "type": {"type": "string", "enum": list(KINDS)},
+        "id": {"type": "string", "description": "The public ID of the record changed."},
+        "at": {"type": "string", "format": "date-time"},
+        "record": {
+            "anyOf": [any_record(), {"type": "null"}],
+            "description": "The record as it is now; null for a delete, or when it has been "
+            "deleted since.",
+        },
+    },
+    "required": ["seq", "op", "type", "id", "at", "record"],
+    "additionalProperties": False,
+}
+register(
+    Operation(
+        "get",
+        "/api/v1/changes",
+        "listChanges",
+        "Every create, update and delete since a time",
+        "changes",
+        "For mirrors: follow `links.next` while `hasMore`; once caught up, poll `links.poll`.",
+        params=(
+            Param.timestamp("since", "Start from this time; from the first change without it."),
+            Param.text(
+                "cursor", "Continue after the answer that gave this `cursor`. Not with `since`."
+            ),
+            Param(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+                f"Changes per answer, 1 to {MAX_LIMIT}.",
+            ),
+            Param.items(
+                "types",
+                {"type": "string", "enum": list(KINDS)},
+                "Only these record types.",
+                limit=len(KINDS),
+            ),
+            Param.flag("with_total", "Add `total`: how many changes the feed from `since` holds."),
+        ),
+        responses=(
+            Reply(
+                200,
+                "The next changes, oldest first.",
+                {
+                    "type": "object",
+                    "properties": {
+                        "data": {"type": "array", "items": _CHANGE},
+                        "cursor": {"type": "string", "description": "The position after `data`."},
+                        "hasMore": {"type": "boolean"},
+                        "links": {
+                            "type": "object",
+                            "properties": {
+                                "next": {"type": "string", "format": "uri-reference"},
+                                "poll": {"type": "string", "format": "uri-reference"},
+                            },
+                            "additionalProperties": False,
+                        },
+                        "total": {"type": "integer", "minimum": 0},
+                    },
+                    "required": ["data", "cursor", "hasMore", "links"],
+                    "additionalProperties": False,
+                },
+                headers=("Link",),
+            ),
+        ),
+        problems=(400, 429),
+    )
+)

@@ -48,6 +48,8 @@ class Params:
             raise Problem(400, f"{name!r} is empty", param=name)
         if len(value) > 500:
             raise Problem(400, f"{name!r} is longer than 500 characters", param=name)
+        if "\x00" in value:  # PostgreSQL refuses NUL in text: it would be a 500
+            raise Problem(400, f"{name!r} contains a NUL character", param=name)
         return value
 
     def items(self, name: str, limit: int = 100) -> tuple[str, ...]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from pydantic.alias_generators import to_camel
 from starlette.exceptions import HTTPException
@@ -94,7 +95,7 @@ def problem_response(request: Request, problem: Problem) -> Response:
         "title": TITLES.get(problem.status, "Error"),
         "status": problem.status,
         "detail": problem.detail,
-        "instance": request.url.path,
+        "instance": quote(request.url.path, safe="/"),  # a URI reference, as RFC 9457 says
         "requestId": request_id(request),
     }
     if problem.param is not None:

@@ -6,6 +6,7 @@ with write scope, If-Match against lost updates). Each resource module describes
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -247,6 +248,7 @@ class Resource:
         Params(request.query_params, ())
         async with writing(request) as session:
             data = await read_body(request, self.create_input)
+            check_lengths(self.model, data)
             try:
                 row = await self.create(session, self.to_create(data))
                 await session.commit()
@@ -266,6 +268,7 @@ class Resource:
         async with writing(request) as session:
             if_match = require_if_match(request)
             data = await read_body(request, self.update_input)
+            check_lengths(self.model, data)
             row = await self.find(session, request.path_params["id"])
             try:
                 await claim_if_match(session, self.model, row.public_id, if_match)
@@ -391,11 +394,17 @@ async def read_body(request: Request, model: type[Input]) -> dict[str, Any]:
         if len(raw) > limit:
             raise Problem(413, f"the body is larger than {limit} bytes")
     try:
-        data = json.loads(raw)
+        data = json.loads(raw, parse_constant=_not_json, parse_float=_finite)
     except (ValueError, UnicodeDecodeError):
         raise Problem(400, "the body is not valid JSON") from None
     if not isinstance(data, dict):
         raise Problem(400, "the body must be a JSON object")
+    nul = _nul_at(data)
+    if nul is not None:  # PostgreSQL refuses NUL in text: it would be a 500
+        message = "must not contain a NUL character"
+        raise Problem(
+            422, f"{nul}: {message}", field=nul, errors=[{"field": nul, "message": message}]
+        )
     try:
         parsed = model.model_validate(data)
     except PydanticValidationError as exc:
@@ -411,3 +420,53 @@ async def read_body(request: Request, model: type[Input]) -> dict[str, Any]:
             ],
         ) from None
     return parsed.model_dump(exclude_unset=True)
+
+
+def _not_json(name: str) -> Any:
+    """NaN, Infinity and -Infinity: Python's json reads them, JSON has no such numbers."""
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    """A JSON number as a float; one too large for a double (1e400) is refused, not infinity."""
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value
+
+
+def _nul_at(value: Any, path: str = "") -> str | None:
+    """The dotted path of the first string (or key) holding a NUL character, if any."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    items: list[tuple[str, Any]] = []
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if "\x00" in key:
+                return f"{path}.{key!r}" if path else repr(key)
+            items.append((f"{path}.{key}" if path else key, inner))
+    elif isinstance(value, list):
+        items = [(f"{path}.{i}", inner) for i, inner in enumerate(value)]
+    for inner_path, inner in items:
+        found = _nul_at(inner, inner_path)
+        if found is not None:
+            return found
+    return None
+
+
+def check_lengths(model: type[SQLModel], data: dict[str, Any]) -> None:
+    """A string longer than its VARCHAR column is a 422 naming the field, on every database:
+    SQLite would store it whole, PostgreSQL would fail the statement (a 500)."""
+    columns = model.__table__.columns  # type: ignore[attr-defined]
+    for name, value in data.items():
+        column = columns.get(name)
+        limit = getattr(column.type, "length", None) if column is not None else None
+        if isinstance(value, str) and limit is not None and len(value) > limit:
+            field = to_camel(name)
+            message = f"is longer than {limit} characters"
+            raise Problem(
+                422,
+                f"{field}: {message}",
+                field=field,
+                errors=[{"field": field, "message": message}],
+            )

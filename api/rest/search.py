@@ -11,6 +11,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from api.rest.openapi import Operation, Param, Reply, any_record, register
 from api.rest.params import Params
 from api.rest.problems import Problem, from_data_error
 from api.rest.resource import reading
@@ -20,6 +21,7 @@ from db.search import MAX_HITS, search
 from db.serialize import to_dicts
 
 DEFAULT_HITS = 20
+SEARCHED_KINDS = ("leader", "group", "country", "engagement", "statement", "claim")
 
 
 def _limit(params: Params) -> int:
@@ -64,3 +66,61 @@ async def search_endpoint(request: Request) -> Response:
 
 
 ROUTES = [Route("/search", search_endpoint, methods=["GET", "HEAD"])]
+
+register(
+    Operation(
+        "get",
+        "/api/v1/search",
+        "search",
+        "Search names, titles and text",
+        "search",
+        "One search box across leaders, groups, countries, engagements, statements and claims, "
+        "matched regardless of case, accents and transliteration: leaders first, then groups, "
+        "countries, engagements, statements, claims; whole-name hits first in each type.",
+        params=(
+            Param.text(
+                "q", "The words to search for (at least two letters or digits).", required=True
+            ),
+            Param(
+                "limit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_HITS, "default": DEFAULT_HITS},
+                f"Hits to return, 1 to {MAX_HITS}.",
+            ),
+        ),
+        responses=(
+            Reply(
+                200,
+                "The hits, best first.",
+                {
+                    "type": "object",
+                    "properties": {
+                        "data": {
+                            "type": "array",
+                            "items": {
+                                "type": "object",
+                                "properties": {
+                                    "type": {
+                                        "type": "string",
+                                        "enum": [k.upper() for k in SEARCHED_KINDS],
+                                    },
+                                    "id": {"type": "string"},
+                                    "label": {"type": "string", "description": "What matched."},
+                                    "exact": {
+                                        "type": "boolean",
+                                        "description": "The whole name matched.",
+                                    },
+                                    "record": any_record(),
+                                },
+                                "required": ["type", "id", "label", "exact", "record"],
+                                "additionalProperties": False,
+                            },
+                        }
+                    },
+                    "required": ["data"],
+                    "additionalProperties": False,
+                },
+            ),
+        ),
+        problems=(400, 429),
+    )
+)

@@ -28,10 +28,15 @@ def etag(row: Any) -> str:
     return f'"{digest}"'
 
 
-def matches(tag_list: str, row: Any) -> bool:
-    """Whether an If-Match / If-None-Match header value names this record's current tag."""
-    tags = [t.strip().removeprefix("W/") for t in tag_list.split(",")]
-    return "*" in tags or etag(row) in tags
+def matches(tag_list: str, row: Any, *, weak: bool = True) -> bool:
+    """Whether an If-Match / If-None-Match header value names this record's current tag.
+    If-None-Match compares weakly (``W/"x"`` matches ``"x"``); If-Match must compare strongly
+    (``weak=False``: a weak tag never matches), RFC 9110 section 13.1.1."""
+    current = etag(row)
+    for tag in (t.strip() for t in tag_list.split(",")):
+        if tag in ("*", current) or (weak and tag == f"W/{current}"):
+            return True
+    return False
 
 
 async def claim_if_match(
@@ -40,7 +45,7 @@ async def claim_if_match(
     """Lock the record for this transaction if it still has the tag the client sent; returns it.
     NotFoundError when it does not exist, PreconditionFailedError when it changed."""
     row: Any = await get_by_public_id(session, model, public_id)
-    if not matches(if_match, row):
+    if not matches(if_match, row, weak=False):
         raise PreconditionFailedError(
             "the record changed since you read it: fetch it again and retry", field="If-Match"
         )

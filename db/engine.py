@@ -23,6 +23,15 @@ import db.changes
 import db.events  # noqa: F401  (registers the engagement-added notices)
 from db.settings import Settings, get_settings
 
+WRITE_TRANSACTION = "crisisgraph_write_transaction"  # execution option: see _sqlite_begin
+
+
+async def begin_write(session: AsyncSession) -> None:
+    """End the session's transaction (a read: authentication) and begin one meant to write, so
+    that on SQLite it holds the write lock from its first read (BEGIN IMMEDIATE)."""
+    await session.commit()
+    await session.connection(execution_options={WRITE_TRANSACTION: True})
+
 
 @dataclass
 class SqlStats:
@@ -85,7 +94,12 @@ def _install_listeners(engine: AsyncEngine, settings: Settings) -> None:
 
         @event.listens_for(sync_engine, "begin")
         def _sqlite_begin(conn: Any) -> None:
-            conn.exec_driver_sql("BEGIN")
+            # A write transaction starts IMMEDIATE (WRITE_TRANSACTION): it takes the write lock
+            # up front, waiting busy_timeout for it, so it never reads a snapshot that another
+            # writer's commit makes stale (a deferred BEGIN would then fail its first write with
+            # SQLITE_BUSY_SNAPSHOT, "database is locked", at once).
+            immediate = conn.get_execution_options().get(WRITE_TRANSACTION, False)
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     # Transaction control (SQLite's explicit BEGIN) is not a query: only queries are counted, so
     # the same operation costs the same on both databases.

@@ -176,6 +176,10 @@ async def authenticate(session: AsyncSession, secret: str) -> ApiKey | None:
         return None
     now = utcnow()
     if key.last_used_at is None or now - _aware(key.last_used_at) >= LAST_USED_RESOLUTION:
+        # Record the use in a transaction of its own that writes first: on SQLite a transaction
+        # that read before it writes fails at once ("database is locked") when another request
+        # committed in between, while one that writes first waits its turn (busy_timeout).
+        await session.commit()
         key.last_used_at = now
         await flush(session, "API key")
     return key

@@ -111,6 +111,9 @@ def decode_cursor(ordering: Ordering, cursor: str, *, argument: str) -> list[Any
         expected = _python_type(column)
         if type(value) is not expected and not (expected is float and type(value) is int):
             raise problem
+        members = getattr(column.type, "enums", None)  # an Enum column: its values
+        if members is not None and value not in members:
+            raise problem
     return decoded
 
 

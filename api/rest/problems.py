@@ -120,7 +120,8 @@ def from_data_error(exc: errors.DataError, *, where: str = "field") -> Problem:
     slug = "duplicate" if isinstance(exc, errors.DuplicateError) else None
     # Bodies are camelCase like every response; query parameters keep their own names.
     name = to_camel(exc.field) if exc.field and where == "field" and "_" in exc.field else exc.field
-    detail = f"{name}: {exc.message}" if name else exc.message
+    message = exc.message.replace(exc.field, name) if exc.field and name else exc.message
+    detail = f"{name}: {message}" if name else message
     located = {where: name} if name else {}
     return Problem(status, detail, slug=slug, **located)  # type: ignore[arg-type]
 

@@ -30,6 +30,7 @@ from api.rest.problems import Problem, from_data_error
 from db import errors
 from db.concurrency import claim_if_match, etag, matches
 from db.deletion import delete_record
+from db.engine import begin_write
 from db.paging import Ordering, Page, PageArgs, count, fetch_page
 from db.records import get_by_public_id
 from db.serialize import to_dicts
@@ -65,6 +66,7 @@ class Resource:
     csv: formats.CsvShape | None = None
     deletable: bool = True
     lookup: Callable[[AsyncSession, str], Awaitable[Any]] | None = None  # by id or natural key
+    field_names: tuple[str, ...] = ()  # top-level keys of the canonical form, for fields=
 
     def ordering(self, spec: str | None) -> Ordering:
         try:
@@ -145,7 +147,7 @@ class Resource:
             if self.lookup is not None:
                 return await self.lookup(session, key)
             return await get_by_public_id(session, self.model, key)
-        except errors.ValidationError as exc:  # a malformed ID names nothing: not found
+        except (errors.ValidationError, errors.NotFoundError) as exc:  # malformed or unknown
             raise Problem(404, f"no {self.kind} with ID {key!r}") from exc
         except errors.DataError as exc:
             raise from_data_error(exc) from None
@@ -163,7 +165,10 @@ class Resource:
             for row, item in zip(rows, items, strict=True):
                 item[name] = embedded.get(row.id, [])
         if fields:
-            unknown = [f for f in fields if items and f not in items[0]]
+            known = set(self.field_names) | set(expand) if self.field_names else None
+            if known is None:  # a resource that does not list its fields: its first record
+                known = set(items[0]) if items else set(fields)
+            unknown = [f for f in fields if f not in known]
             if unknown:
                 raise Problem(400, f"unknown field {unknown[0]!r}", param="fields")
             items = [{k: v for k, v in item.items() if k in fields or k == "id"} for item in items]
@@ -197,6 +202,8 @@ class Resource:
     ) -> Response:
         """Stream the whole list (or `limit` records from `cursor`) in batches of 1000, each
         read with a keyset query: memory stays flat however long the list."""
+        if params.text("before") is not None:
+            raise Problem(400, "an export reads forward: give cursor, not before", param="before")
         limit = params.limit() if params.text("limit") else None
         start = params.text("cursor")
         sessions = request.app.state.sessions
@@ -274,6 +281,8 @@ class Resource:
                 await claim_if_match(session, self.model, row.public_id, if_match)
                 row = await self.update(session, row.public_id, self.to_update(data))
                 await session.commit()
+            except errors.PreconditionFailedError as exc:
+                raise Problem(412, exc.message, param="If-Match") from None
             except errors.DataError as exc:
                 raise from_data_error(exc) from None
             [item] = await to_dicts(session, self.kind, [row])
@@ -288,6 +297,8 @@ class Resource:
                 await claim_if_match(session, self.model, row.public_id, if_match)
                 await delete_record(session, row.public_id)
                 await session.commit()
+            except errors.PreconditionFailedError as exc:
+                raise Problem(412, exc.message, param="If-Match") from None
             except errors.DataError as exc:
                 raise from_data_error(exc) from None
         return Response(status_code=204)
@@ -360,6 +371,7 @@ async def writing(request: Request) -> AsyncIterator[AsyncSession]:
             )
         if "write" not in who.scopes:
             raise Problem(403, f"the API key {who.key_name!r} may read but not write")
+        await begin_write(session)
         try:
             yield session
         except BaseException:

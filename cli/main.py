@@ -11,6 +11,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from cli.bundles import export_command
+from cli.imports import import_app
 from cli.keys import keys_app
 from db.settings import Settings, SettingsError, get_settings
 
@@ -22,6 +24,8 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema migrations (Alembic).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(keys_app, name="keys")
+app.add_typer(import_app, name="import")
+app.command("export")(export_command)
 
 err = Console(stderr=True)
 out = Console()

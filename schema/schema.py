@@ -12,6 +12,7 @@ from schema.countries import Country, CountryQuery
 from schema.engagements import Engagement, EngagementQuery
 from schema.extensions import SqlStatsExtension
 from schema.groups import Group, GroupQuery
+from schema.imports import ImportMutation, ImportQuery
 from schema.leaders import Leader, LeaderQuery
 from schema.mutations.claims import ClaimMutation
 from schema.mutations.engagements import EngagementMutation
@@ -38,6 +39,7 @@ Query = merge_types(
         ClaimQuery,
         SourceQuery,
         SearchQuery,
+        ImportQuery,
     ),
 )
 
@@ -51,6 +53,7 @@ Mutation = merge_types(
         StatementMutation,
         ClaimMutation,
         SourceMutation,
+        ImportMutation,
     ),
 )
 

@@ -28,6 +28,7 @@ TABLES = {
     "country",
     "engagement",
     "group",
+    "import_job",
     "leader",
     "membership",
     "participant",

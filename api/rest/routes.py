@@ -10,6 +10,7 @@ from api.rest import (
     countries,
     engagements,
     groups,
+    imports,
     leaders,
     participants,
     search,
@@ -49,4 +50,5 @@ def routes() -> list[BaseRoute]:
     out.extend(sublist.route() for sublist in SUBLISTS)
     out.extend(search.ROUTES)
     out.extend(changes.ROUTES)
+    out.extend(imports.ROUTES)
     return out

@@ -5,6 +5,7 @@ from db.models.claims import Claim, Stance
 from db.models.countries import Country
 from db.models.engagements import Engagement, Participant
 from db.models.groups import Group, Membership
+from db.models.imports import ImportJob
 from db.models.keys import ApiKey
 from db.models.leaders import Leader, Position
 from db.models.sources import Citation, Source
@@ -19,6 +20,7 @@ __all__ = [
     "Country",
     "Engagement",
     "Group",
+    "ImportJob",
     "Leader",
     "Membership",
     "Participant",

@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     reads_need_key: bool = Field(
         default=False, description="When true, reading (REST and GraphQL) needs an API key too."
     )
+    max_import_bytes: int = Field(
+        default=200 * 1024 * 1024,
+        ge=1024,
+        description="Largest import upload accepted (413 above it).",
+    )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, description="Largest request body accepted (413 above it)."
     )

@@ -43,8 +43,6 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
-from sqlalchemy import inspect, text
-from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -70,26 +68,13 @@ def head_revisions() -> tuple[str, ...]:
     return tuple(sorted(migrations.head_revisions()))
 
 
-VERSION_TABLE = "alembic_version"  # alembic's default, which alembic/env.py keeps
-
-
-def _current_heads(connection: Connection) -> list[str]:
-    """The revisions the database is at, as alembic records them. Read directly rather than
-    through alembic's MigrationContext, which logs two lines each time: a probe every few
-    seconds would fill the logs."""
-    if not inspect(connection).has_table(VERSION_TABLE):
-        return []
-    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
-    return sorted(str(row[0]) for row in rows)
-
-
 async def _current_revisions(request: Request) -> list[str]:
     sessions = getattr(request.app.state, "sessions", None)
     if sessions is None:
         raise RuntimeError("the database is not open: the app has not started")
     async with sessions() as session:
         connection = await session.connection()
-        current: list[str] = await connection.run_sync(_current_heads)
+        current: list[str] = await connection.run_sync(migrations.recorded_revisions)
         return current
 
 

@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -52,3 +53,15 @@ def _current(connection: Connection) -> set[str]:
 async def current_revisions(engine: AsyncEngine) -> set[str]:
     async with engine.connect() as conn:
         return await conn.run_sync(_current)
+
+
+VERSION_TABLE = "alembic_version"  # alembic's default, which alembic/env.py keeps
+
+
+def recorded_revisions(connection: Connection) -> list[str]:
+    """The revisions the database is at, read straight from alembic's table (not through a
+    MigrationContext, which logs two lines each time: /readyz probes would fill the logs)."""
+    if not inspect(connection).has_table(VERSION_TABLE):
+        return []
+    rows = connection.execute(text(f"SELECT version_num FROM {VERSION_TABLE}"))
+    return sorted(str(row[0]) for row in rows)

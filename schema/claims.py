@@ -13,7 +13,14 @@ from db.records import pk
 from schema.actors import Actor, to_actor
 from schema.context import Info
 from schema.enums import ClaimStatus, DatePrecision, StancePosition
-from schema.relay import AFTER, FIRST, Connection, Node, connection, guarded, page_args
+from schema.relay import (
+    AFTER,
+    FIRST,
+    Connection,
+    Node,
+    list_connection,
+    page_args,
+)
 
 if TYPE_CHECKING:
     from schema.engagements import Engagement
@@ -193,11 +200,7 @@ class ClaimQuery:
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Claim]:
-        args = page_args(first, after)
         filters = filter.to_db() if filter else None
-        page = await guarded(info.context.db(q.list_claims, filters, args))
-
-        async def total() -> int:
-            return await info.context.db(q.count_claims, filters)
-
-        return connection(page, Claim.from_row, total)
+        return await list_connection(
+            info, Claim.from_row, q.list_claims, q.count_claims, page_args(first, after), filters
+        )

@@ -18,7 +18,14 @@ from schema.engagements import (
     engagements_of,
 )
 from schema.errors import UserError
-from schema.relay import AFTER, FIRST, Connection, Node, connection, guarded, page_args
+from schema.relay import (
+    AFTER,
+    FIRST,
+    Connection,
+    Node,
+    list_connection,
+    page_args,
+)
 
 if TYPE_CHECKING:
     from schema.groups import Membership
@@ -152,11 +159,12 @@ class CountryQuery:
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Country]:
-        args = page_args(first, after)
         filters = filter.to_db() if filter else None
-        page = await guarded(info.context.db(q.list_countries, filters, args))
-
-        async def total() -> int:
-            return await info.context.db(q.count_countries, filters)
-
-        return connection(page, Country.from_row, total)
+        return await list_connection(
+            info,
+            Country.from_row,
+            q.list_countries,
+            q.count_countries,
+            page_args(first, after),
+            filters,
+        )

@@ -21,8 +21,15 @@ from schema.engagements import (
     engagements_of,
 )
 from schema.enums import GroupKind, MembershipRole
-from schema.errors import UserError
-from schema.relay import AFTER, FIRST, Connection, Node, connection, guarded, page_args
+from schema.node import by_id_or_name
+from schema.relay import (
+    AFTER,
+    FIRST,
+    Connection,
+    Node,
+    list_connection,
+    page_args,
+)
 
 if TYPE_CHECKING:
     from schema.sources import Citation
@@ -188,18 +195,8 @@ class GroupQuery:
     async def group(
         self, info: Info, id: strawberry.ID | None = None, name: str | None = None
     ) -> Group | None:
-        if (id is None) == (name is None):
-            raise UserError(
-                "Give exactly one of the arguments 'id' and 'name'",
-                argument="id" if id is not None else "name",
-            )
-        if id is not None:
-            from db.records import get_node
-
-            row = await info.context.db(get_node, str(id))
-            return Group.from_row(row) if isinstance(row, models.Group) else None
-        found = await info.context.db(q.find_group_by_name, name or "")
-        return Group.from_row(found) if found else None
+        row = await by_id_or_name(info, id, name, models.Group, q.find_group_by_name)
+        return Group.from_row(row) if row else None
 
     @strawberry.field(description="Groups by name.")
     async def groups(
@@ -211,11 +208,7 @@ class GroupQuery:
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Group]:
-        args = page_args(first, after)
         filters = filter.to_db() if filter else None
-        page = await guarded(info.context.db(q.list_groups, filters, args))
-
-        async def total() -> int:
-            return await info.context.db(q.count_groups, filters)
-
-        return connection(page, Group.from_row, total)
+        return await list_connection(
+            info, Group.from_row, q.list_groups, q.count_groups, page_args(first, after), filters
+        )

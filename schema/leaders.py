@@ -22,7 +22,15 @@ from schema.engagements import (
 )
 from schema.enums import PositionKind
 from schema.errors import UserError
-from schema.relay import AFTER, FIRST, Connection, Node, connection, guarded, page_args
+from schema.node import by_id_or_name
+from schema.relay import (
+    AFTER,
+    FIRST,
+    Connection,
+    Node,
+    list_connection,
+    page_args,
+)
 
 if TYPE_CHECKING:
     from schema.groups import Group, Membership
@@ -224,18 +232,8 @@ class LeaderQuery:
     async def leader(
         self, info: Info, id: strawberry.ID | None = None, name: str | None = None
     ) -> Leader | None:
-        if (id is None) == (name is None):
-            raise UserError(
-                "Give exactly one of the arguments 'id' and 'name'",
-                argument="id" if id is not None else "name",
-            )
-        if id is not None:
-            from db.records import get_node
-
-            row = await info.context.db(get_node, str(id))
-            return Leader.from_row(row) if isinstance(row, models.Leader) else None
-        found = await info.context.db(q.find_leader_by_name, name or "")
-        return Leader.from_row(found) if found else None
+        row = await by_id_or_name(info, id, name, models.Leader, q.find_leader_by_name)
+        return Leader.from_row(row) if row else None
 
     @strawberry.field(description="Leaders by name.")
     async def leaders(
@@ -248,11 +246,7 @@ class LeaderQuery:
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Leader]:
-        args = page_args(first, after)
         filters = filter.to_db() if filter else None
-        page = await guarded(info.context.db(q.list_leaders, filters, args))
-
-        async def total() -> int:
-            return await info.context.db(q.count_leaders, filters)
-
-        return connection(page, Leader.from_row, total)
+        return await list_connection(
+            info, Leader.from_row, q.list_leaders, q.count_leaders, page_args(first, after), filters
+        )

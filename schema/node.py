@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import strawberry
@@ -9,7 +10,28 @@ import strawberry
 from db.ids import id_type
 from db.records import get_node
 from schema.context import Info
+from schema.errors import UserError
 from schema.relay import Node
+
+
+async def by_id_or_name(
+    info: Info,
+    id: strawberry.ID | None,
+    name: str | None,
+    model: type[Any],
+    find_by_name: Callable[..., Awaitable[Any]],
+) -> Any:
+    """``leader(id:, name:)`` and ``group(id:, name:)``: exactly one of the two, by public ID or
+    by a name matched on the canonical name and every alias."""
+    if (id is None) == (name is None):
+        raise UserError(
+            "Give exactly one of the arguments 'id' and 'name'",
+            argument="id" if id is not None else "name",
+        )
+    if id is not None:
+        row = await info.context.db(get_node, str(id))
+        return row if isinstance(row, model) else None
+    return await info.context.db(find_by_name, name or "")
 
 
 def to_node(row: Any) -> Node | None:

@@ -99,3 +99,20 @@ async def guarded(call: Awaitable[T]) -> T:
         return await call
     except DataError as exc:
         raise argument_error(exc) from None
+
+
+async def list_connection(
+    info: Any,
+    convert: Callable[[Any], T],
+    list_fn: Callable[..., Awaitable[Page]],
+    count_fn: Callable[..., Awaitable[int]],
+    args: PageArgs,
+    *filters: Any,
+) -> Connection[T]:
+    """A top-level list: one page (one statement) and, only when asked for, its total."""
+    page = await guarded(info.context.db(list_fn, *filters, args))
+
+    async def total() -> int:
+        return await info.context.db(count_fn, *filters)
+
+    return connection(page, convert, total)

@@ -10,7 +10,14 @@ import strawberry
 from db import models
 from db import sources as q
 from schema.context import Info
-from schema.relay import AFTER, FIRST, Connection, Node, connection, guarded, page_args
+from schema.relay import (
+    AFTER,
+    FIRST,
+    Connection,
+    Node,
+    list_connection,
+    page_args,
+)
 
 
 @strawberry.type(description="A document facts are taken from.")
@@ -76,10 +83,6 @@ class SourceQuery:
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Source]:
-        args = page_args(first, after)
-        page = await guarded(info.context.db(q.list_sources, args))
-
-        async def total() -> int:
-            return await info.context.db(q.count_sources)
-
-        return connection(page, Source.from_row, total)
+        return await list_connection(
+            info, Source.from_row, q.list_sources, q.count_sources, page_args(first, after)
+        )

@@ -14,7 +14,16 @@ from db.records import pk
 from schema.actors import Actor, to_actor
 from schema.context import Info
 from schema.enums import DatePrecision
-from schema.relay import AFTER, FIRST, Connection, Node, connection, guarded, page_args
+from schema.relay import (
+    AFTER,
+    FIRST,
+    Connection,
+    Node,
+    connection,
+    guarded,
+    list_connection,
+    page_args,
+)
 
 if TYPE_CHECKING:
     from schema.engagements import Engagement
@@ -161,11 +170,12 @@ class StatementQuery:
         first: Annotated[int | None, strawberry.argument(description=FIRST)] = None,
         after: Annotated[str | None, strawberry.argument(description=AFTER)] = None,
     ) -> Connection[Statement]:
-        args = page_args(first, after)
         filters = filter.to_db() if filter else None
-        page = await guarded(info.context.db(q.list_statements, filters, args))
-
-        async def total() -> int:
-            return await info.context.db(q.count_statements, filters)
-
-        return connection(page, Statement.from_row, total)
+        return await list_connection(
+            info,
+            Statement.from_row,
+            q.list_statements,
+            q.count_statements,
+            page_args(first, after),
+            filters,
+        )
